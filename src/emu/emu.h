@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * emu: an emulated Sony ILCE-6300 in PC Remote mode.
+ *
+ * The camera is a PTP responder behind the device side of three USB pipes
+ * (bulk OUT 0x02, bulk IN 0x81, interrupt IN 0x83) and EP0 class requests.
+ * It behaves as dossier §8.2 says, frames its IN data exactly as USB bulk
+ * transfers do (512-byte packets, a short packet or a ZLP ending each
+ * container), produces real JPEG live-view frames of a moving test pattern
+ * that carry a sequence number and a capture timestamp, and can inject the
+ * faults real bodies show (emu_fault_parse).
+ *
+ * Two things put it behind a host: the in-memory transport
+ * (emu_memusb_create, same process) and the emulated USB device under
+ * umockdev (src/usb/ tests and the launcher), which feed the same device-side
+ * calls below.
+ *
+ * Thread-safety: every emu_camera_* call takes the camera's own lock; the
+ * camera may be driven from a USB handler thread while another thread
+ * injects faults, events or an unplug.
+ */
+#ifndef ALPHAFS_EMU_H
+#define ALPHAFS_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ptp/transport.h"
+
+/* The a6300's USB identity (../shared/protocol/ilce-6300-usb.md). */
+#define EMU_USB_VENDOR 0x054C
+#define EMU_USB_PRODUCT 0x079C
+#define EMU_USB_BCD_DEVICE 0x0100
+#define EMU_MAX_PACKET 512
+#define EMU_INTR_MAX_PACKET 32
+#define EMU_INTR_INTERVAL 7
+
+/* Raw descriptors: device (18 bytes) + configuration with its interface and
+ * three endpoints (39 bytes), as a real body reports them. */
+extern const uint8_t emu_usb_descriptors[57];
+
+/* ---- faults ----------------------------------------------------------- */
+/*
+ * A fault spec is a comma-separated list of NAME[=N] items, e.g.
+ * "busy=100,truncate=5". Counts say how many times (or, for `*-every`,
+ * the period in frames). The full list, with the real body behaviour each
+ * imitates, is in emu_fault_help() and man/alphafs-emulator.7.
+ */
+struct emu_faults {
+	unsigned busy;		  /* next N operations answer DeviceBusy 0x2019 */
+	unsigned not_ready;	  /* next N live-view polls answer 0x200F */
+	unsigned truncate_every;  /* every Nth frame: JPEG cut short (no EOI) */
+	unsigned badsize_every;	  /* every Nth frame: size field past the end */
+	unsigned badoffset_every; /* every Nth frame: offset out of range */
+	unsigned garbage_every;	  /* every Nth frame: random bytes as dataset */
+	unsigned short_every;	  /* every Nth frame: data phase ends early
+				     (short packet mid-container) */
+	unsigned stall_at;	  /* stall bulk IN at the Nth transaction */
+	unsigned timeout_at;	  /* no response to the Nth transaction */
+	unsigned unplug_at_frame; /* disconnect in the middle of frame N */
+	bool hang_after_first;	  /* dougforpres/SonyCamera#3: after the first
+				     frame, answer nothing until Device Reset */
+	unsigned empty_ext_info;  /* first N 0x9202 replies have no data */
+	bool denied_no_data;	  /* 0x200F without the 16-byte data phase */
+	unsigned latency_ms;	  /* delay before each response is ready */
+	bool zlp_frames;	  /* pad frames so containers are 512-multiples */
+	bool big_frames;	  /* frames above 512 KiB (libgphoto2 block) */
+};
+
+/* Parses spec into *out (zeroed first). INVALID with a message in err
+ * (cap >= 1) naming the bad item. NULL or "" is no faults. */
+int emu_fault_parse(const char *spec, struct emu_faults *out, char *err,
+		    size_t cap);
+/* Multi-line help text listing every fault (static string). */
+const char *emu_fault_help(void);
+
+/* ---- configuration ------------------------------------------------------ */
+struct emu_config {
+	unsigned fps;	       /* live-view rate; 0 = default 30 */
+	unsigned width;	       /* frame size; 0 = default 640 x 424 */
+	unsigned height;
+	unsigned jpeg_quality; /* 0 = default 80 */
+	char serial[33];       /* "" = default 32-character serial */
+	char model[32];	       /* "" = "ILCE-6300" */
+	uint32_t seed;	       /* for garbage faults; 0 = fixed default */
+	struct emu_faults faults;
+};
+void emu_config_default(struct emu_config *cfg);
+
+struct emu_camera;
+
+/* Creates a camera, powered and idle (no session). NULL on NOMEM or when
+ * the JPEG encoder cannot be set up. */
+struct emu_camera *emu_camera_create(const struct emu_config *cfg);
+void emu_camera_destroy(struct emu_camera *cam);
+
+/* ---- device side of the pipes ------------------------------------------ */
+/*
+ * Bulk OUT: one transfer as the host sent it (a whole container, part of
+ * one, or a ZLP of length 0); containers are reassembled by their length
+ * field, never by transfer boundaries. Returns 0, PIPE when OUT is halted,
+ * NO_DEVICE when unplugged.
+ */
+int emu_camera_bulk_out(struct emu_camera *cam, const uint8_t *data,
+			size_t len);
+/*
+ * Bulk IN: fills one host transfer of cap bytes from the queued packets,
+ * stopping after a short packet (a ZLP counts: *got 0) or when cap is full.
+ * AGAIN when nothing is ready (the device NAKs), PIPE when halted,
+ * OVERFLOW when a packet does not fit in what is left of cap, NO_DEVICE.
+ * Never blocks.
+ */
+int emu_camera_bulk_in(struct emu_camera *cam, uint8_t *buf, size_t cap,
+		       size_t *got);
+/* Interrupt IN: one queued event container, or AGAIN. */
+int emu_camera_interrupt_in(struct emu_camera *cam, uint8_t *buf, size_t cap,
+			    size_t *got);
+/*
+ * Blocks up to timeout_ms until endpoint ep (PTP_EP_BULK_IN or
+ * PTP_EP_INTR_IN) has something to deliver (data, a halt, an unplug).
+ * Returns true if so. Used instead of busy polling.
+ */
+bool emu_camera_wait(struct emu_camera *cam, uint8_t ep, unsigned timeout_ms);
+/*
+ * EP0 request (class requests 0x64-0x67, CLEAR_FEATURE(ENDPOINT_HALT)).
+ * data holds wLength bytes (OUT) or receives up to wLength (IN, *got set).
+ * PIPE for a request the camera stalls.
+ */
+int emu_camera_control(struct emu_camera *cam, uint8_t request_type,
+		       uint8_t request, uint16_t value, uint16_t index,
+		       uint8_t *data, uint16_t len, size_t *got);
+int emu_camera_clear_halt(struct emu_camera *cam, uint8_t ep);
+
+/* ---- test and launcher controls --------------------------------------- */
+/* Replaces the active fault set (counters restart). */
+void emu_camera_set_faults(struct emu_camera *cam, const struct emu_faults *f);
+/* Unplug (every pipe answers NO_DEVICE, pending data dropped) / replug
+ * (powered, idle, no session: a fresh enumeration). */
+void emu_camera_unplug(struct emu_camera *cam);
+void emu_camera_replug(struct emu_camera *cam);
+bool emu_camera_plugged(struct emu_camera *cam);
+/* Queues an event container on the interrupt pipe. */
+void emu_camera_push_event(struct emu_camera *cam, uint16_t code,
+			   uint32_t param);
+/* Pauses or resumes the frame source (no new frames: 0x200F). */
+void emu_camera_pause(struct emu_camera *cam, bool paused);
+
+struct emu_stats {
+	uint64_t transactions;
+	uint64_t frames_sent;	   /* live-view datasets sent with OK */
+	uint64_t denied;	   /* 0x200F answers */
+	uint64_t busy;		   /* 0x2019 answers */
+	uint64_t faults_injected;
+	uint64_t resets;	   /* Device Reset class requests */
+	uint64_t sessions_opened;
+	uint64_t handshakes;	   /* SDIOConnect phase 3 completions */
+	uint64_t last_frame_seq;   /* sequence number of the last frame sent */
+};
+void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
+
+/* ---- in-memory transport ---------------------------------------------- */
+/*
+ * A struct ptp_transport that talks to cam in the same process with USB
+ * bulk semantics (timeouts honoured with emu_camera_wait). cam is not
+ * owned and must outlive the transport. NULL on NOMEM.
+ */
+struct ptp_transport *emu_memusb_create(struct emu_camera *cam);
+
+/* ---- frame markers ---------------------------------------------------- */
+/*
+ * Every emulated frame carries a JPEG COM segment "alphafs-emu seq=<n>
+ * t=<ns>" where n counts frames from 1 and ns is CLOCK_MONOTONIC at capture.
+ * Parses it out of a JPEG; returns 0 or MALFORMED when absent. Tests and
+ * bench use this to check order and measure latency.
+ */
+int emu_frame_marker(const uint8_t *jpeg, size_t len, uint64_t *seq,
+		     uint64_t *mono_ns);
+
+#endif
