@@ -123,10 +123,21 @@ void sony_ext_info_finish(struct sony_ext_info *ei);
 /*
  * Runs SDIOConnect(1), SDIOConnect(2), GetExtDeviceInfo(0x12C, 1) (retrying
  * an empty reply), SDIOConnect(3). The session must be open. Fills *ext
- * (caller finishes it). Returns 0, PTP_RESPONSE (the failing code in
- * s->err), or a transport error.
+ * (caller finishes it; on error it holds nothing). Returns 0, PTP_RESPONSE
+ * (the failing operation and code in s->err), AGAIN when every 0x9202 try
+ * came back empty, a parse error of the 0x9202 reply, or a transport error.
+ * Owner thread only; sleeps at most SONY_EXT_INFO_TRIES *
+ * SONY_EXT_INFO_RETRY_MS between transactions.
  */
 int sony_handshake(struct ptp_session *s, struct sony_ext_info *ext);
+
+/*
+ * ptp_transact, plus a readable "<operation>: camera answered <code>" in
+ * s->err when the camera answers non-OK (PTP_RESPONSE). Same contract as
+ * ptp_transact otherwise.
+ */
+int sony_transact(struct ptp_session *s, const struct ptp_request *req,
+		  struct ptp_response *resp);
 
 /* ---- properties (0x9209) ---------------------------------------------- */
 #define SONY_PROPS_MAX 512

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The live-view dataset at object handle 0xFFFFC002 (dossier §4.3): a
+ * 16-byte header (JPEG offset, JPEG size, focal-frame offset and size),
+ * a reserved area, the JPEG, optionally focal-frame data.
+ *
+ * The offset field is authoritative: the reserved area may hold a stray
+ * FF D8 (A7R II, gp#389), so the JPEG is never found by scanning. All
+ * bounds are in subtraction form; libgphoto2's `offset + 1 < size` wraps
+ * for offset 0xFFFFFFFF (dossier §4.4), this code cannot.
+ */
+#include <string.h>
+
+#include "sony/sony.h"
+
+/* Returns true when [off, off + size) lies inside [0, len). */
+static bool span_inside(size_t len, uint32_t off, uint32_t size)
+{
+	return off <= len && size <= len - off;
+}
+
+static int reject(int *out, enum frame_reject why)
+{
+	if (out)
+		*out = (int)why;
+	return ALPHAFS_ERR_REJECTED;
+}
+
+int sony_liveview_parse(const uint8_t *buf, size_t len,
+			struct sony_liveview *out, int *reject_out)
+{
+	struct rd r;
+	int why;
+
+	memset(out, 0, sizeof(*out));
+	rd_init(&r, buf, len);
+	out->image_offset = rd_u32le(&r);
+	out->image_size = rd_u32le(&r);
+	out->focal_offset = rd_u32le(&r);
+	out->focal_size = rd_u32le(&r);
+	if (!rd_ok(&r))
+		return reject(reject_out, FRAME_REJECT_HEADER);
+	if (out->image_offset > len)
+		return reject(reject_out, FRAME_REJECT_OFFSET);
+	if (out->image_size > len - out->image_offset)
+		return reject(reject_out, FRAME_REJECT_SIZE);
+	/* "No frame" datasets carry size 0 (dossier §4.2). */
+	if (out->image_size < FRAME_JPEG_MIN)
+		return reject(reject_out, FRAME_REJECT_EMPTY);
+	/* A JPEG overlapping the header is an inconsistent offset. */
+	if (out->image_offset < SONY_LV_HEADER_SIZE)
+		return reject(reject_out, FRAME_REJECT_OFFSET);
+	why = frame_jpeg_check(buf + out->image_offset, out->image_size);
+	if (why >= 0)
+		return reject(reject_out, (enum frame_reject)why);
+	out->jpeg = buf + out->image_offset;
+	out->jpeg_len = out->image_size;
+	/* Focal-frame data is optional and not needed for the picture. */
+	if (out->focal_size > 0 &&
+	    span_inside(len, out->focal_offset, out->focal_size)) {
+		out->focal = buf + out->focal_offset;
+		out->focal_len = out->focal_size;
+	}
+	return 0;
+}
+
+/*
+ * An offset below the header size leaves no reserved area; the field is
+ * still written as given so tests can build inconsistent datasets.
+ */
+void sony_liveview_write(struct buf *b, uint32_t offset,
+			 const uint8_t *reserved, const uint8_t *jpeg,
+			 size_t jpeg_len)
+{
+	size_t gap = offset > SONY_LV_HEADER_SIZE ? offset - SONY_LV_HEADER_SIZE : 0;
+	uint8_t *p;
+
+	buf_put_u32le(b, offset);
+	buf_put_u32le(b, (uint32_t)jpeg_len);
+	buf_put_u32le(b, 0);
+	buf_put_u32le(b, 0);
+	if (gap > 0) {
+		p = buf_grow(b, gap);
+		if (p && reserved)
+			memcpy(p, reserved, gap);
+		else if (p)
+			memset(p, 0, gap);
+	}
+	buf_put(b, jpeg, jpeg_len);
+}
+
+/* OK: parse and check; the data phase becomes the frame's storage. */
+static int take_frame(struct ptp_response *resp, struct sony_lv_result *out)
+{
+	struct sony_liveview lv;
+	int why = -1;
+	int rc;
+
+	rc = sony_liveview_parse(resp->data, resp->data_len, &lv, &why);
+	if (rc < 0) {
+		out->reject = why;
+		return rc;
+	}
+	out->frame = frame_create_take(resp->data, lv.jpeg, lv.jpeg_len, &why);
+	resp->data = NULL; /* owned (or already freed) by the frame now */
+	resp->data_len = 0;
+	resp->data_cap = 0;
+	if (out->frame)
+		return 0;
+	if (why < 0)
+		return ALPHAFS_ERR_NOMEM;
+	out->reject = why;
+	return ALPHAFS_ERR_REJECTED;
+}
+
+int sony_liveview_fetch(struct ptp_session *s, struct sony_lv_result *out)
+{
+	struct ptp_response resp;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->reject = -1;
+	rc = ptp_get_object(s, SONY_HANDLE_LIVEVIEW, &resp);
+	if (rc == 0) {
+		rc = take_frame(&resp, out);
+	} else if (rc == ALPHAFS_ERR_PTP_RESPONSE) {
+		/* AccessDenied is flow control: "no new frame yet"
+		 * (dossier §4.2, §7.3). Any data that came is discarded. */
+		out->rc = resp.code;
+		if (resp.code == PTP_RC_ACCESS_DENIED)
+			rc = ALPHAFS_ERR_AGAIN;
+	} else if (rc == ALPHAFS_ERR_TRUNCATED) {
+		/* The data phase was cut short on the wire: a torn frame,
+		 * counted like the others (the engine marks s->desynced
+		 * when the pipe needs a reset). */
+		out->reject = FRAME_REJECT_TRANSFER;
+		rc = ALPHAFS_ERR_REJECTED;
+	}
+	ptp_response_finish(&resp);
+	return rc;
+}
