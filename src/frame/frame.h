@@ -71,7 +71,8 @@ struct frame {
  * the last reference goes, also on failure). jpeg must lie inside owner.
  * Checks the JPEG with frame_jpeg_check: on rejection returns NULL and sets
  * *reject (when non-NULL) to the reason; on allocation failure returns NULL
- * with *reject = -1. The new frame has one reference, seq 0.
+ * with *reject = -1. The new frame has one reference, seq 0, and mono_ns /
+ * wall_ns set to the moment of creation (when the bytes arrived).
  */
 struct frame *frame_create_take(void *owner, const uint8_t *jpeg, size_t len,
 				int *reject);
@@ -117,7 +118,8 @@ struct frame_store *frame_store_create(void);
 void frame_store_destroy(struct frame_store *st);
 /* Takes over the caller's reference to f, stamps f->seq (1, 2, ...) and,
  * if unset, f->mono_ns/wall_ns, makes it the latest, sets state LIVE and
- * calls the listeners. */
+ * calls the listeners. Once the state is CLOSED the frame is dropped
+ * instead (no listener call). NULL f is a no-op. */
 void frame_store_publish(struct frame_store *st, struct frame *f);
 /* A new reference to the newest frame, or NULL when there is none. */
 struct frame *frame_store_latest(struct frame_store *st);
@@ -131,9 +133,13 @@ void frame_store_set_state(struct frame_store *st, enum frame_store_state s,
 enum frame_store_state frame_store_get_state(struct frame_store *st,
 					     char *why, size_t cap);
 void frame_store_get_stats(struct frame_store *st, struct frame_store_stats *out);
-/* Returns a listener id >= 0, or NOMEM. */
+/* Returns a listener id >= 0, NOMEM when all 16 slots are taken, or
+ * INVALID for a NULL fn. Any thread. */
 int frame_store_add_listener(struct frame_store *st, frame_store_listener_fn *fn,
 			     void *arg);
+/* Removes a listener and waits until calls of it already in flight have
+ * returned, so its arg may be freed afterwards. Must not be called from a
+ * listener callback (it would wait for itself). Unknown ids are ignored. */
 void frame_store_remove_listener(struct frame_store *st, int id);
 
 #endif
