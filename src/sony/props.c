@@ -47,20 +47,22 @@ int sony_props_parse(const uint8_t *buf, size_t len, struct sony_prop_table *out
 	if (!rd_ok(&r))
 		return ALPHAFS_ERR_MALFORMED;
 	while (rd_left(&r) > 0 && out->n < SONY_PROPS_MAX) {
-		memset(&d, 0, sizeof(d));
-		if (ptp_prop_desc_read(&r, PTP_DPD_ENABLED_BYTE, &d) < 0)
+		rc = ptp_prop_desc_read(&r, PTP_DPD_ENABLED_BYTE, &d);
+		if (rc == ALPHAFS_ERR_NOMEM)
+			goto fail;
+		if (rc < 0)
 			break;
-		if (out->n == cap) {
-			rc = table_grow(out, &cap);
-			if (rc < 0) {
-				ptp_prop_desc_finish(&d);
-				sony_props_finish(out);
-				return rc;
-			}
+		if (out->n == cap && (rc = table_grow(out, &cap)) < 0) {
+			ptp_prop_desc_finish(&d);
+			goto fail;
 		}
 		out->v[out->n++] = d;
 	}
 	return 0;
+fail:
+	/* Out of memory is not a malformed entry: report it. */
+	sony_props_finish(out);
+	return rc;
 }
 
 void sony_props_write(struct buf *b, const struct sony_prop_table *t)

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sony: the live-view dataset at 0xFFFFC002 (dossier §4.3). The JPEG is
+ * found by the offset field only, and accepted only when whole; hostile
+ * offsets and sizes are rejected with a reason, never wrapped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sony/sony.h"
+
+static const uint8_t jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x11, 0x22,
+				0xFF, 0xD9 };
+#define LV_OFFSET 0x80
+
+/* A dataset as the emulator writes it: header, zero reserved area, JPEG. */
+static void build(struct buf *b, uint32_t offset, const uint8_t *reserved)
+{
+	buf_init(b, 1u << 20);
+	sony_liveview_write(b, offset, reserved, jpeg, sizeof(jpeg));
+	assert_int_equal(buf_status(b), 0);
+}
+
+static int parse(const struct buf *b, size_t len, struct sony_liveview *lv)
+{
+	int why = -1;
+	int rc = sony_liveview_parse(b->data, len, lv, &why);
+
+	if (rc == 0)
+		return -1;
+	assert_int_equal(rc, ALPHAFS_ERR_REJECTED);
+	assert_true(why >= 0 && why < FRAME_REJECT_COUNT);
+	return why;
+}
+
+static void test_write_layout(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	assert_int_equal(b.len, LV_OFFSET + sizeof(jpeg));
+	assert_int_equal(get_u32le(b.data), LV_OFFSET);
+	assert_int_equal(get_u32le(b.data + 4), sizeof(jpeg));
+	assert_int_equal(get_u32le(b.data + 8), 0);
+	assert_int_equal(get_u32le(b.data + 12), 0);
+	for (size_t i = SONY_LV_HEADER_SIZE; i < LV_OFFSET; i++)
+		assert_int_equal(b.data[i], 0);
+	assert_memory_equal(b.data + LV_OFFSET, jpeg, sizeof(jpeg));
+	buf_finish(&b);
+}
+
+static void test_parse_whole(void **state)
+{
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_ptr_equal(lv.jpeg, b.data + LV_OFFSET);
+	assert_int_equal(lv.jpeg_len, sizeof(jpeg));
+	assert_int_equal(lv.image_offset, LV_OFFSET);
+	assert_null(lv.focal);
+	buf_finish(&b);
+	/* The smallest layout: JPEG right after the header. */
+	build(&b, SONY_LV_HEADER_SIZE, NULL);
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_ptr_equal(lv.jpeg, b.data + SONY_LV_HEADER_SIZE);
+	buf_finish(&b);
+}
+
+static void test_stray_soi_in_reserved(void **state)
+{
+	uint8_t reserved[LV_OFFSET - SONY_LV_HEADER_SIZE];
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	/* FF D8 ... FF D9 in the reserved area (A7R II, gp#389): the offset
+	 * field wins, no scan. */
+	memset(reserved, 0, sizeof(reserved));
+	reserved[4] = 0xFF;
+	reserved[5] = 0xD8;
+	reserved[20] = 0xFF;
+	reserved[21] = 0xD9;
+	build(&b, LV_OFFSET, reserved);
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_ptr_equal(lv.jpeg, b.data + LV_OFFSET);
+	assert_int_equal(lv.jpeg_len, sizeof(jpeg));
+	/* With the offset pointing at the stray SOI, the size does not end
+	 * at an EOI: rejected. */
+	put_u32le(b.data, SONY_LV_HEADER_SIZE + 4);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_NO_EOI);
+	buf_finish(&b);
+}
+
+static void test_hostile_offsets(void **state)
+{
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	/* The libgphoto2 wrap: offset 0xFFFFFFFF, "offset + 1 < size". */
+	put_u32le(b.data, 0xFFFFFFFFu);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_OFFSET);
+	put_u32le(b.data, 0xFFFFFFFEu);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_OFFSET);
+	put_u32le(b.data, (uint32_t)b.len + 1);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_OFFSET);
+	/* offset == len: only a zero size fits, which is no frame. */
+	put_u32le(b.data, (uint32_t)b.len);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_SIZE);
+	put_u32le(b.data + 4, 0);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_EMPTY);
+	/* An offset inside the header. */
+	put_u32le(b.data, 4);
+	put_u32le(b.data + 4, sizeof(jpeg));
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_OFFSET);
+	buf_finish(&b);
+}
+
+static void test_hostile_sizes(void **state)
+{
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	put_u32le(b.data + 4, 0xFFFFFFFFu);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_SIZE);
+	put_u32le(b.data + 4, sizeof(jpeg) + 1);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_SIZE);
+	/* One byte short: the JPEG does not end at its EOI. */
+	put_u32le(b.data + 4, sizeof(jpeg) - 1);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_NO_EOI);
+	put_u32le(b.data + 4, 0);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_EMPTY);
+	put_u32le(b.data + 4, 3);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_EMPTY);
+	buf_finish(&b);
+}
+
+static void test_no_frame_dataset(void **state)
+{
+	const uint8_t zeros[SONY_LV_HEADER_SIZE] = { 0 };
+	struct sony_liveview lv;
+	int why = -1;
+
+	(void)state;
+	/* The 16 zero bytes of a "no frame" reply (dossier §4.2). */
+	assert_int_equal(sony_liveview_parse(zeros, sizeof(zeros), &lv, &why),
+			 ALPHAFS_ERR_REJECTED);
+	assert_int_equal(why, FRAME_REJECT_EMPTY);
+	assert_int_equal(sony_liveview_parse(NULL, 0, &lv, &why),
+			 ALPHAFS_ERR_REJECTED);
+	assert_int_equal(why, FRAME_REJECT_HEADER);
+	/* A NULL reason pointer is allowed. */
+	assert_int_equal(sony_liveview_parse(zeros, 3, &lv, NULL),
+			 ALPHAFS_ERR_REJECTED);
+}
+
+static void test_every_prefix(void **state)
+{
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	for (size_t n = 0; n < b.len; n++) {
+		int why = parse(&b, n, &lv);
+
+		if (n < SONY_LV_HEADER_SIZE)
+			assert_int_equal(why, FRAME_REJECT_HEADER);
+		else if (n < LV_OFFSET)
+			assert_int_equal(why, FRAME_REJECT_OFFSET);
+		else
+			assert_int_equal(why, FRAME_REJECT_SIZE);
+	}
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	buf_finish(&b);
+}
+
+static void test_no_soi(void **state)
+{
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	b.data[LV_OFFSET + 1] = 0xD9;
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_NO_SOI);
+	buf_finish(&b);
+}
+
+static void test_focal_frame(void **state)
+{
+	const uint8_t focal[6] = { 1, 2, 3, 4, 5, 6 };
+	struct sony_liveview lv;
+	struct buf b;
+	size_t foff;
+
+	(void)state;
+	build(&b, LV_OFFSET, NULL);
+	foff = b.len;
+	buf_put(&b, focal, sizeof(focal));
+	put_u32le(b.data + 8, (uint32_t)foff);
+	put_u32le(b.data + 12, sizeof(focal));
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_ptr_equal(lv.focal, b.data + foff);
+	assert_int_equal(lv.focal_len, sizeof(focal));
+	assert_int_equal(lv.jpeg_len, sizeof(jpeg));
+	/* Out of range focal data is ignored, not a rejection. */
+	put_u32le(b.data + 8, 0xFFFFFFFFu);
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_null(lv.focal);
+	put_u32le(b.data + 8, (uint32_t)foff);
+	put_u32le(b.data + 12, 0xFFFFFFFFu);
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_null(lv.focal);
+	buf_finish(&b);
+}
+
+static void test_write_short_offset(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	/* An offset below 16 is written as given, with no reserved area. */
+	build(&b, 4, NULL);
+	assert_int_equal(b.len, SONY_LV_HEADER_SIZE + sizeof(jpeg));
+	assert_int_equal(get_u32le(b.data), 4);
+	buf_finish(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_layout),
+		cmocka_unit_test(test_parse_whole),
+		cmocka_unit_test(test_stray_soi_in_reserved),
+		cmocka_unit_test(test_hostile_offsets),
+		cmocka_unit_test(test_hostile_sizes),
+		cmocka_unit_test(test_no_frame_dataset),
+		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_no_soi),
+		cmocka_unit_test(test_focal_frame),
+		cmocka_unit_test(test_write_short_offset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
