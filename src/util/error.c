@@ -74,6 +74,7 @@ int alphafs_err_errno(int err)
 	return EIO;
 }
 
+PRINTF_LIKE(4, 0)
 static int err_vset(struct err_detail *d, bool overwrite, int code,
 		    const char *fmt, va_list ap)
 {

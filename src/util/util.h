@@ -109,7 +109,7 @@ void buf_put_u16le(struct buf *b, uint16_t v);
 void buf_put_u32le(struct buf *b, uint32_t v);
 void buf_put_u64le(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* 0, or the latched ALPHAFS_ERR_NOMEM / ALPHAFS_ERR_TOO_BIG. */
 static inline int buf_status(const struct buf *b) { return b->err; }
 /* Hands the storage to the caller (free with mem_free); b is left empty. */
@@ -166,7 +166,7 @@ void log_use_syslog(bool on);
 void log_msg(enum log_area area, enum log_level lvl, const char *fmt, ...)
 	PRINTF_LIKE(3, 4);
 void log_vmsg(enum log_area area, enum log_level lvl, const char *fmt,
-	      va_list ap);
+	      va_list ap) PRINTF_LIKE(3, 0);
 
 /* Arguments are evaluated only when the level is enabled. */
 #define log_at(area, lvl, ...)                                                 \
