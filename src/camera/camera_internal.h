@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * camera internals shared by camera.c (lifecycle, snapshots, queue),
+ * connect.c (transport, session, handshake, recovery) and loop.c (the
+ * owner thread). Not for other modules.
+ *
+ * Threads and locks:
+ *   - The owner thread alone touches `t`, `s`, `emu_t`, `ext` and the loop
+ *     state; camera_start does too, but before the thread exists, and
+ *     camera_stop after it has been joined.
+ *   - `lock` guards `info`, `status`, the request queue, `accepting` and
+ *     `stop` (also read atomically without it). It is held only to copy
+ *     small structs: never during a transaction, a wait on the camera, a
+ *     request callback, or a frame store call.
+ *   - Lock order: cam->lock is never held while calling into the frame
+ *     store, because store listeners may call camera_get_status (which
+ *     takes cam->lock). The store's own lock is a leaf.
+ */
+#ifndef ALPHAFS_CAMERA_INTERNAL_H
+#define ALPHAFS_CAMERA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "camera/camera.h"
+#include "sony/sony.h"
+
+#define CAMERA_SESSION_ID 1
+/* Per-transfer timeout on the owner thread: libgphoto2's live-view value
+ * (dossier §4.2), and what bounds camera_stop while a transfer runs. */
+#define CAMERA_TIMEOUT_DEFAULT_MS 1000
+/* Requests waiting for the owner thread; submit answers BUSY beyond. */
+#define CAMERA_QUEUE_MAX 32
+
+/* Pacing of "no frame yet" (AccessDenied), DeviceBusy and other non-OK
+ * live-view answers: wait CAMERA_RETRY_START_MS, growing by
+ * CAMERA_RETRY_STEP_MS per answer up to CAMERA_RETRY_MAX_MS, all well
+ * under a 30 fps frame interval (dossier §7.3, §7.4). */
+#define CAMERA_RETRY_START_MS 5
+#define CAMERA_RETRY_STEP_MS 5
+#define CAMERA_RETRY_MAX_MS 30
+/* Live view refused (no frame) this long despite a handshake: one full
+ * session reset, for a stale remote owner (competitors.md §9.4, §10). */
+#define CAMERA_STALL_RESET_MS 3000
+/* Session recoveries in a row without a frame before the camera is
+ * treated as gone and reopened from scratch. */
+#define CAMERA_RECOVER_TRIES 3
+/* Pause between recovery attempts, and between reopen attempts while the
+ * camera is unplugged. */
+#define CAMERA_RECOVER_WAIT_MS 200
+#define CAMERA_REOPEN_WAIT_MS 500
+/* A failed allocation in the loop: wait this long and go on. */
+#define CAMERA_NOMEM_WAIT_MS 50
+
+struct camera_queue {
+	struct camera_request v[CAMERA_QUEUE_MAX];
+	size_t head, n;
+};
+
+struct camera {
+	struct camera_source src;
+	struct camera_options opt;
+	struct frame_store *store; /* not owned */
+
+	/* Owner-thread state (see the header comment). */
+	struct emu_camera *emu;	 /* CAMERA_SOURCE_EMULATE: owned */
+	struct ptp_transport *t; /* NULL while disconnected */
+	struct ptp_session s;
+	bool session_ready; /* open and handshaken */
+	struct sony_ext_info ext;
+	char serial[64];	  /* the body to reconnect to (same serial) */
+	uint64_t transactions_base; /* counts of sessions before this one */
+
+	pthread_t thread;
+	bool thread_started;
+	bool started; /* camera_start succeeded and stop has not run */
+
+	/* Shared state, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* stop, a new request */
+	atomic_bool stop;
+	bool accepting; /* camera_submit queues requests */
+	struct camera_queue queue;
+	struct camera_info info;
+	bool info_valid;
+	struct camera_status status;
+};
+
+/* ---- source.c --------------------------------------------------------- */
+/* Deep copy (lists duplicated); NOMEM leaves dst finished. */
+int camera_info_copy(struct camera_info *dst, const struct camera_info *src);
+/* Appends to l the codes of add it does not hold yet. */
+int camera_list_merge(struct ptp_u16_list *l, const struct ptp_u16_list *add);
+
+/* ---- connect.c -------------------------------------------------------- */
+/* Opens the transport for cam->src (first time: USB or a new emulator).
+ * NOT_FOUND / WRONG_MODE / BUSY / ACCESS / UNSUPPORTED... with err set. */
+int camera_transport_open(struct camera *cam, struct err_detail *err);
+/* For a reconnect: opens the same body (same serial) if it is back. */
+int camera_transport_reopen(struct camera *cam, struct err_detail *err);
+/* Drops the session and the transport (not the emulated camera). */
+void camera_transport_close(struct camera *cam);
+/*
+ * Session setup on an open transport: optional device status / reset,
+ * OpenSession(1), GetDeviceInfo, the remote-capable check (WRONG_MODE),
+ * the Sony handshake; publishes the identity into cam->info.
+ */
+int camera_session_setup(struct camera *cam, struct err_detail *err);
+/* Device Reset + clear halts, then camera_session_setup. */
+int camera_session_recover(struct camera *cam, struct err_detail *err);
+
+/* ---- camera.c (called by the owner thread) --------------------------- */
+/* Status updates under cam->lock. */
+void camera_note_connected(struct camera *cam, bool connected, const char *why);
+void camera_note_counters(struct camera *cam, uint64_t frames, uint64_t denied,
+			  uint64_t busy);
+void camera_note_reset(struct camera *cam, bool reconnect);
+void camera_note_why(struct camera *cam, const char *why);
+/* Takes the next queued request; false when none. */
+bool camera_queue_pop(struct camera *cam, struct camera_request *out);
+/* Fails every queued request with code (NO_DEVICE, CLOSED). */
+void camera_queue_fail_all(struct camera *cam, int code);
+/* Waits until deadline_ns (CLOCK_MONOTONIC), a request or stop. */
+void camera_wait_until(struct camera *cam, uint64_t deadline_ns);
+static inline bool camera_stopping(struct camera *cam)
+{
+	return atomic_load(&cam->stop);
+}
+
+/* ---- loop.c ------------------------------------------------------------ */
+void *camera_owner_main(void *arg);
+
+#endif

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The owner thread: pulls live-view frames, publishes the whole ones, runs
+ * queued requests between frames and recovers from faults.
+ *
+ * Budgets (every one fixed; no branch raises them):
+ *   - "no frame yet" (AccessDenied), DeviceBusy and other non-OK answers
+ *     are retried after CAMERA_RETRY_START_MS, growing by
+ *     CAMERA_RETRY_STEP_MS to CAMERA_RETRY_MAX_MS;
+ *   - no frame for CAMERA_STALL_RESET_MS despite the handshake: one full
+ *     session reset per stall (a stale remote owner), then the stall is
+ *     reported in the store's state and polling goes on;
+ *   - a transport failure (timeout, stall, desynced pipe): Device Reset +
+ *     OpenSession + handshake, at most CAMERA_RECOVER_TRIES attempts
+ *     CAMERA_RECOVER_WAIT_MS apart, and at most CAMERA_RECOVER_TRIES
+ *     recoveries without a frame in between; beyond that the transport is
+ *     dropped and reopened as after an unplug;
+ *   - unplugged: the same body is looked for every CAMERA_REOPEN_WAIT_MS
+ *     until it returns or the camera is stopped.
+ * Every wait ends early on camera_stop or a new request, and each
+ * transaction is bounded by the per-transfer timeout, so stop returns
+ * within about one timeout.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "camera/camera_internal.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+
+struct loop {
+	uint64_t next_poll_ns;	 /* no live-view poll before this */
+	uint64_t next_reopen_ns; /* while disconnected */
+	uint64_t progress_ns;	 /* last frame, or last (re)handshake */
+	unsigned retry_ms;	 /* current back-off */
+	bool stall_reset_done;	 /* one reset per stall */
+	bool stall_reported;
+	unsigned recoveries; /* recoveries since the last frame */
+	uint64_t frames, denied, busy; /* not yet added to the status */
+};
+
+static void loop_restart(struct loop *L, uint64_t now)
+{
+	L->next_poll_ns = now;
+	L->progress_ns = now;
+	L->retry_ms = CAMERA_RETRY_START_MS;
+	L->stall_reset_done = false;
+	L->stall_reported = false;
+}
+
+static void flush_counters(struct camera *cam, struct loop *L)
+{
+	camera_note_counters(cam, L->frames, L->denied, L->busy);
+	L->frames = L->denied = L->busy = 0;
+}
+
+static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
+{
+	log_warn(SONY, "camera disconnected: %s", why);
+	camera_transport_close(cam);
+	camera_note_connected(cam, false, why);
+	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
+	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
+	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
+	L->recoveries = 0;
+}
+
+/* Device Reset + a new session and handshake, within the budgets above. */
+static void recover(struct camera *cam, struct loop *L, const char *what)
+{
+	struct err_detail e = { 0 };
+	char why[ERR_DETAIL_MAX];
+	int rc = ALPHAFS_ERR_IO;
+
+	if (++L->recoveries > CAMERA_RECOVER_TRIES) {
+		snprintf(why, sizeof(why), "camera stopped answering: %s", what);
+		go_disconnected(cam, L, why);
+		return;
+	}
+	log_info(SONY, "recovering the session: %s", what);
+	for (unsigned i = 0; i < CAMERA_RECOVER_TRIES && !camera_stopping(cam); i++) {
+		if (i > 0)
+			camera_wait_until(cam, clock_now_ns() +
+						       CAMERA_RECOVER_WAIT_MS * NS_PER_MS);
+		err_clear(&e);
+		rc = camera_session_recover(cam, &e);
+		camera_note_reset(cam, false);
+		if (rc == 0 || rc == ALPHAFS_ERR_NO_DEVICE)
+			break;
+	}
+	if (rc == 0) {
+		loop_restart(L, clock_now_ns());
+		return;
+	}
+	snprintf(why, sizeof(why), "%s (recovery failed: %s)", what,
+		 e.msg[0] ? e.msg : alphafs_strerror(rc));
+	go_disconnected(cam, L, why);
+}
+
+static void reconnect_step(struct camera *cam, struct loop *L)
+{
+	struct err_detail e = { 0 };
+	uint64_t now = clock_now_ns();
+	int rc;
+
+	if (cam->opt.exit_on_disconnect || now < L->next_reopen_ns) {
+		camera_wait_until(cam, cam->opt.exit_on_disconnect ? UINT64_MAX
+								    : L->next_reopen_ns);
+		return;
+	}
+	rc = camera_transport_reopen(cam, &e);
+	if (rc == 0)
+		rc = camera_session_setup(cam, &e);
+	if (rc < 0) {
+		camera_transport_close(cam);
+		L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
+		if (rc != ALPHAFS_ERR_NOT_FOUND && rc != ALPHAFS_ERR_NO_DEVICE)
+			camera_note_why(cam, e.msg);
+		return;
+	}
+	log_info(SONY, "camera reconnected on %s", cam->t->name);
+	camera_note_reset(cam, true);
+	camera_note_connected(cam, true, "");
+	frame_store_set_state(cam->store, FRAME_STORE_CONNECTING, "reconnected");
+	loop_restart(L, clock_now_ns());
+}
+
+/* Runs what was queued, one request at a time, between two polls. */
+static void run_requests(struct camera *cam, struct loop *L)
+{
+	struct camera_request r;
+	int rc;
+
+	for (unsigned i = 0; i < CAMERA_QUEUE_MAX && camera_queue_pop(cam, &r); i++) {
+		if (!cam->t || !cam->session_ready)
+			rc = ALPHAFS_ERR_NO_DEVICE;
+		else
+			rc = r.run(&cam->s, r.arg);
+		if (r.done)
+			r.done(rc, r.arg);
+		if (cam->t && rc == ALPHAFS_ERR_NO_DEVICE)
+			go_disconnected(cam, L, "camera gone during a request");
+		else if (cam->t && cam->s.desynced)
+			recover(cam, L, "a request left the session out of step");
+	}
+}
+
+/* "Not this time": back off, and act on a stall that lasts. */
+static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
+{
+	char why[ERR_DETAIL_MAX];
+	uint64_t idle_ms = (now - L->progress_ns) / NS_PER_MS;
+
+	L->next_poll_ns = now + L->retry_ms * NS_PER_MS;
+	if (L->retry_ms < CAMERA_RETRY_MAX_MS)
+		L->retry_ms += CAMERA_RETRY_STEP_MS;
+	if (idle_ms < CAMERA_STALL_RESET_MS)
+		return;
+	if (!L->stall_reset_done) {
+		L->stall_reset_done = true;
+		L->stall_reported = false;
+		recover(cam, L, "live view refused for 3 s after the handshake");
+		L->stall_reset_done = true; /* recover() restarted the loop */
+		return;
+	}
+	if (L->stall_reported)
+		return;
+	L->stall_reported = true;
+	snprintf(why, sizeof(why),
+		 "live view refused for %llu ms even after a session reset: another program may hold the camera's remote session, or the camera shows a menu",
+		 (unsigned long long)idle_ms);
+	log_warn(SONY, "%s", why);
+	camera_note_why(cam, why);
+	frame_store_set_state(cam->store, FRAME_STORE_CONNECTING, why);
+}
+
+static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
+{
+	uint64_t now = clock_now_ns();
+
+	frame_store_publish(cam->store, f);
+	L->frames++;
+	L->recoveries = 0;
+	loop_restart(L, now);
+	if (cam->opt.fps_limit > 0)
+		L->next_poll_ns = now + NS_PER_S / cam->opt.fps_limit;
+}
+
+static void poll_once(struct camera *cam, struct loop *L)
+{
+	struct sony_lv_result res;
+	char why[ERR_DETAIL_MAX];
+	int rc = sony_liveview_fetch(&cam->s, &res);
+	uint64_t now = clock_now_ns();
+
+	switch (rc) {
+	case 0:
+		on_frame(cam, L, res.frame);
+		return;
+	case ALPHAFS_ERR_AGAIN:
+		L->denied++;
+		on_no_frame(cam, L, now);
+		return;
+	case ALPHAFS_ERR_PTP_RESPONSE:
+		if (res.rc == PTP_RC_DEVICE_BUSY)
+			L->busy++;
+		else
+			log_dbg(SONY, "live view: %s", cam->s.err.msg);
+		on_no_frame(cam, L, now);
+		return;
+	case ALPHAFS_ERR_REJECTED:
+		log_dbg(SONY, "live view: frame dropped: %s",
+			frame_reject_text((enum frame_reject)res.reject));
+		frame_store_count_reject(cam->store, (enum frame_reject)res.reject);
+		if (cam->s.desynced)
+			recover(cam, L, "a frame was cut short on the wire");
+		return;
+	case ALPHAFS_ERR_NOMEM:
+		L->next_poll_ns = now + CAMERA_NOMEM_WAIT_MS * NS_PER_MS;
+		return;
+	case ALPHAFS_ERR_NO_DEVICE:
+		snprintf(why, sizeof(why), "%s", cam->s.err.msg[0] ? cam->s.err.msg : "unplugged");
+		go_disconnected(cam, L, why);
+		return;
+	default:
+		snprintf(why, sizeof(why), "%s", cam->s.err.msg[0] ? cam->s.err.msg
+								 : alphafs_strerror(rc));
+		recover(cam, L, why);
+		return;
+	}
+}
+
+void *camera_owner_main(void *arg)
+{
+	struct camera *cam = arg;
+	struct loop L = { 0 };
+
+	loop_restart(&L, clock_now_ns());
+	while (!camera_stopping(cam)) {
+		run_requests(cam, &L);
+		if (camera_stopping(cam))
+			break;
+		if (!cam->t) {
+			reconnect_step(cam, &L);
+			continue;
+		}
+		if (clock_now_ns() < L.next_poll_ns) {
+			camera_wait_until(cam, L.next_poll_ns);
+			continue;
+		}
+		poll_once(cam, &L);
+		flush_counters(cam, &L);
+	}
+	flush_counters(cam, &L);
+	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	return NULL;
+}
