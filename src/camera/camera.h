@@ -38,8 +38,10 @@ struct camera_source {
 	struct emu_config emu; /* for CAMERA_SOURCE_EMULATE */
 };
 
-/* Parses "usb:BUS,DEV", "serial=XYZ", "emulate" or NULL/"" (first) into
- * *out. INVALID with a message in err otherwise. */
+/* Parses "usb:BUS,DEV" (decimal, bus 1-255, device 1-127), "serial=XYZ",
+ * "emulate" or NULL/"" (first) into *out; out->emu gets
+ * emu_config_default() either way. INVALID with a message in err (may be
+ * NULL) otherwise. Pure. */
 int camera_source_parse(const char *text, struct camera_source *out,
 			char *err, size_t cap);
 
@@ -49,6 +51,9 @@ struct camera_options {
 	bool exit_on_disconnect;      /* the daemon leaves on unplug */
 	unsigned usb_timeout_ms;      /* per transaction; 0 = default */
 };
+/* fps_limit 0, reconnect_timeout_s 10, exit_on_disconnect false,
+ * usb_timeout_ms 1000 (libgphoto2's live-view timeout, dossier §4.2; it
+ * also bounds how long camera_stop waits for a transfer). */
 void camera_options_default(struct camera_options *o);
 
 /* Identity read once per connection (for info/device). */
@@ -94,11 +99,18 @@ struct camera *camera_create(const struct camera_source *src,
  */
 int camera_start(struct camera *cam, char *err, size_t cap);
 /* Stops the thread (interrupting a transfer within about a second),
- * closes the session, releases the device. Safe to call twice. */
+ * closes the session, releases the device. Queued requests get done(CLOSED).
+ * Leaves the frame store's state alone (its owner sets CLOSED at shutdown).
+ * Safe to call twice, and on a camera that never started. Not from the
+ * owner thread (a request or a store listener). */
 void camera_stop(struct camera *cam);
+/* Stops (if needed) and frees. NULL is a no-op. */
 void camera_destroy(struct camera *cam);
 
-/* Snapshots; never wait on the camera. */
+/* Snapshots; never wait on the camera; any thread, store listeners
+ * included. get_info fills *out with owned copies of the lists (free with
+ * camera_info_finish) and returns 0, STATE before the first successful
+ * start (out zeroed), or NOMEM (out zeroed). */
 int camera_get_info(struct camera *cam, struct camera_info *out);
 void camera_get_status(struct camera *cam, struct camera_status *out);
 
@@ -113,6 +125,11 @@ struct camera_request {
 	void (*done)(int result, void *arg);
 	void *arg;
 };
+/* Returns 0 when queued (done is then called exactly once), CLOSED when
+ * the camera is not running, BUSY when 32 requests already wait, INVALID
+ * for a NULL run. In the last three cases done is not called. While the
+ * camera is unplugged, queued requests complete with NO_DEVICE. Any
+ * thread; never waits on the camera. */
 int camera_submit(struct camera *cam, const struct camera_request *req);
 
 #endif
