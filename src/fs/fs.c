@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The FUSE session: creation, the operations table, the multithreaded loop
+ * and an orderly end (parked readers released before the session goes).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fs.h"
+#include "util/util.h"
+
+static struct fs *req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct fs_handle *fi_handle(const struct fuse_file_info *fi)
+{
+	return (struct fs_handle *)(uintptr_t)fi->fh;
+}
+
+static void handle_open(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+
+	switch (ino) {
+	case FS_INO_LATEST:
+		fs_latest_open(fs, req, fi);
+		return;
+	case FS_INO_STREAM:
+		fs_stream_open(fs, req, fi);
+		return;
+	case FS_INO_DEVICE:
+	case FS_INO_STATUS:
+		fs_snap_open(fs, req, (enum fs_ino)ino, fi);
+		return;
+	default:
+		fuse_reply_err(req, fs_node_get(ino) ? EISDIR : ENOENT);
+		return;
+	}
+}
+
+static void handle_read(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	struct fs_handle *h = fi_handle(fi);
+
+	(void)ino;
+	if (h->rd)
+		fs_stream_read(req_fs(req), req, h, size, fi);
+	else
+		fs_snap_read(req, h, size, off);
+}
+
+static void handle_release(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	struct fs_handle *h = fi_handle(fi);
+
+	(void)ino;
+	if (h->rd)
+		fs_stream_release(req_fs(req), h);
+	else
+		fs_snap_release(req_fs(req), h);
+	fuse_reply_err(req, 0);
+}
+
+static void handle_poll(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	struct fs_handle *h = fi_handle(fi);
+
+	(void)ino;
+	if (h->rd) {
+		fs_stream_poll(req_fs(req), req, h, ph);
+		return;
+	}
+	/* A snapshot is always readable. */
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLRDNORM);
+}
+
+static const struct fuse_lowlevel_ops *ops_table(void)
+{
+	static struct fuse_lowlevel_ops ops;
+
+	if (!ops.open) {
+		fs_tree_ops(&ops);
+		ops.open = handle_open;
+		ops.read = handle_read;
+		ops.release = handle_release;
+		ops.poll = handle_poll;
+	}
+	return &ops;
+}
+
+struct fs *fs_create(const struct fs_config *cfg)
+{
+	struct fs *fs = mem_calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->cfg = *cfg;
+	fs->start_mono_ns = clock_now_ns();
+	fs->start_wall_ns = clock_wall_ns();
+	fs->readers.next = fs->readers.prev = &fs->readers;
+	pthread_mutex_init(&fs->lock, NULL);
+	clock_cond_init(&fs->timer_cond);
+	pthread_cond_init(&fs->idle_cond, NULL);
+	fs->listener_id =
+		frame_store_add_listener(cfg->store, fs_park_handle_store, fs);
+	if (fs->listener_id < 0) {
+		fs_destroy(fs);
+		return NULL;
+	}
+	/* Learn the state the store is in now (it may already be live). */
+	fs_park_handle_store(fs);
+	return fs;
+}
+
+int fs_mount(struct fs *fs, struct fuse_args *args, const char *mountpoint,
+	     char *err, size_t cap)
+{
+	fs->se = fuse_session_new(args, ops_table(), sizeof(struct fuse_lowlevel_ops),
+				  fs);
+	if (!fs->se) {
+		snprintf(err, cap, "invalid FUSE options (see --help)");
+		return ALPHAFS_ERR_INVALID;
+	}
+	if (fuse_set_signal_handlers(fs->se) != 0) {
+		snprintf(err, cap, "cannot install signal handlers");
+		goto err_session;
+	}
+	fs->handlers_set = true;
+	if (fuse_session_mount(fs->se, mountpoint) != 0) {
+		snprintf(err, cap, "cannot mount on %s", mountpoint);
+		goto err_session;
+	}
+	fs->mounted = true;
+	return 0;
+
+err_session:
+	if (fs->handlers_set)
+		fuse_remove_signal_handlers(fs->se);
+	fs->handlers_set = false;
+	fuse_session_destroy(fs->se);
+	fs->se = NULL;
+	return ALPHAFS_ERR_IO;
+}
+
+int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd)
+{
+	struct fuse_loop_config *lc = fuse_loop_cfg_create();
+	pthread_t timer;
+	int rc;
+
+	if (!lc)
+		return ALPHAFS_ERR_NOMEM;
+	if (max_threads)
+		fuse_loop_cfg_set_max_threads(lc, max_threads);
+	fuse_loop_cfg_set_clone_fd(lc, clone_fd);
+	if (fs_timer_start(fs, &timer) < 0) {
+		fuse_loop_cfg_destroy(lc);
+		return ALPHAFS_ERR_NOMEM;
+	}
+	rc = fuse_session_loop_mt(fs->se, lc);
+	fs_timer_stop(fs, timer);
+	fuse_loop_cfg_destroy(lc);
+	log_info(FS, "session loop ended (%d)", rc);
+	return rc < 0 ? ALPHAFS_ERR_IO : 0;
+}
+
+void fs_shutdown(struct fs *fs)
+{
+	if (fs)
+		fs_park_release_all(fs);
+}
+
+void fs_unmount(struct fs *fs)
+{
+	if (!fs || !fs->se)
+		return;
+	fs_shutdown(fs);
+	fs_park_detach(fs);
+	if (fs->handlers_set)
+		fuse_remove_signal_handlers(fs->se);
+	fs->handlers_set = false;
+	if (fs->mounted)
+		fuse_session_unmount(fs->se);
+	fs->mounted = false;
+	fuse_session_destroy(fs->se);
+	fs->se = NULL;
+}
+
+void fs_destroy(struct fs *fs)
+{
+	if (!fs)
+		return;
+	fs_unmount(fs);
+	if (fs->listener_id >= 0)
+		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
+	pthread_mutex_lock(&fs->lock);
+	fs_adverts_clear_locked(fs);
+	pthread_mutex_unlock(&fs->lock);
+	pthread_cond_destroy(&fs->idle_cond);
+	pthread_cond_destroy(&fs->timer_cond);
+	pthread_mutex_destroy(&fs->lock);
+	mem_free(fs);
+}
+
+void fs_get_stats(struct fs *fs, struct fs_stats *out)
+{
+	pthread_mutex_lock(&fs->lock);
+	*out = fs->stats;
+	out->parked = fs->nparked;
+	pthread_mutex_unlock(&fs->lock);
+}

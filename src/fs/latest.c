@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * latest.jpg and the other snapshot files (info/device, info/status): open pins a snapshot,
+ * every read on that handle returns bytes of it, release unpins it.
+ * direct_io so the kernel neither caches pages of an older frame nor clamps
+ * reads to a stale i_size; keep_cache stays 0 so the open drops any pages a
+ * sendfile reader left behind (research/fuse.md 2.2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "fs.h"
+#include "util/util.h"
+
+static bool wants_write(const struct fuse_file_info *fi)
+{
+	return (fi->flags & O_ACCMODE) != O_RDONLY;
+}
+
+void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
+			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid)
+{
+	struct fs_handle *h = mem_calloc(1, sizeof(*h));
+
+	if (!h) {
+		fs_snap_put(s);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->ino = s->ino;
+	h->pid = pid;
+	h->snap = s;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	pthread_mutex_lock(&fs->lock);
+	h->next = fs->snap_handles;
+	fs->snap_handles = h;
+	if (h->ino == FS_INO_LATEST) {
+		fs->stats.latest_opens++;
+		fs->stats.latest_open++;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	/* -ENOENT: the open was interrupted and no release will come
+	 * (fuse_lowlevel.h, open). */
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		fs_snap_release(fs, h);
+}
+
+void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
+		  struct fuse_file_info *fi)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+	struct fs_snap *s;
+
+	if (wants_write(fi)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	s = fs_snap_for(fs, ino, pid, true);
+	if (!s) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fs_snap_reply_open(fs, req, fi, s, pid);
+}
+
+/* latest.jpg: ENODEV while the camera is gone (unless stale_frames), the
+ * advertised or newest frame otherwise; before the first frame the open
+ * is parked and answered by the first publish. */
+void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+	enum frame_store_state st;
+	struct fs_park *p;
+	struct fs_snap *s;
+
+	if (wants_write(fi)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	st = frame_store_get_state(fs->cfg.store, NULL, 0);
+	if (st == FRAME_STORE_CLOSED ||
+	    (st == FRAME_STORE_DISCONNECTED && !fs->cfg.stale_frames)) {
+		fuse_reply_err(req, ENODEV);
+		return;
+	}
+	s = fs_snap_for(fs, FS_INO_LATEST, pid, true);
+	if (s) {
+		fs_snap_reply_open(fs, req, fi, s, pid);
+		return;
+	}
+	p = mem_calloc(1, sizeof(*p));
+	if (!p) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	p->req = req;
+	p->kind = FS_PARK_OPEN;
+	p->fi = *fi;
+	p->pid = pid;
+	fs_park(fs, p);
+}
+
+void fs_snap_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off)
+{
+	const struct fs_snap *s = h->snap;
+	size_t n;
+
+	if (off < 0 || (uint64_t)off >= s->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	n = s->len - (size_t)off;
+	if (n > size)
+		n = size;
+	fuse_reply_buf(req, (const char *)s->data + off, n);
+}
+
+void fs_snap_release(struct fs *fs, struct fs_handle *h)
+{
+	pthread_mutex_lock(&fs->lock);
+	for (struct fs_handle **pp = &fs->snap_handles; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	if (h->ino == FS_INO_LATEST)
+		fs->stats.latest_open--;
+	pthread_mutex_unlock(&fs->lock);
+	fs_snap_put(h->snap);
+	mem_free(h);
+}

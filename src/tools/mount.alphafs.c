@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * mount.alphafs: mounts a Sony Alpha camera (or the built-in emulated one)
+ * as a FUSE filesystem.
+ *
+ *   mount.alphafs [SOURCE] MOUNTPOINT [-o opts] [-f] [-d] [-s]
+ *
+ * Start-up order (research/fuse.md 2.1): parse -> fork into the background
+ * (unless -f/-d) keeping a readiness pipe -> open the camera (libusb is
+ * initialised after the fork: its contexts do not survive one) -> FUSE
+ * session, signal handlers, mount -> tell the parent "ok" or the one-line
+ * error -> loop -> release readers, unmount, stop the camera -> free.
+ * The parent exits 0 on "ok", else prints the line and exits 1, so errors
+ * at start reach the shell.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alphafs-config.h"
+#include "camera/camera.h"
+#include "emu/emu.h"
+#include "frame/frame.h"
+#include "fs/fs.h"
+#include "util/util.h"
+
+#define PROG "mount.alphafs"
+/* One status line from the daemon to the waiting parent. */
+#define READY_LINE_MAX 512
+#define READY_OK "ok"
+
+struct options {
+	char *pos[2]; /* positional arguments, malloc'd by fuse_opt */
+	unsigned npos;
+	unsigned fps;
+	unsigned reconnect_timeout;
+	unsigned emu_fps;
+	unsigned max_threads;
+	char *emu_fault;
+	char *log_spec;
+	int exit_on_disconnect;
+	int stale_frames;
+	int foreground;
+	int debug;
+	int single;
+	int clone_fd;
+	int show_help;
+	int show_version;
+	int verbose;
+};
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_DEBUG,
+	KEY_VERBOSE,
+};
+
+/* Default for -o reconnect_timeout: a replug takes a few seconds. */
+#define RECONNECT_TIMEOUT_DEFAULT 10
+
+#define OPT(t, f, v) { t, offsetof(struct options, f), v }
+
+static const struct fuse_opt opt_table[] = {
+	OPT("fps=%u", fps, 0),
+	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
+	OPT("exit_on_disconnect", exit_on_disconnect, 1),
+	OPT("stale_frames", stale_frames, 1),
+	OPT("emu_fault=%s", emu_fault, 0),
+	OPT("emu_fps=%u", emu_fps, 0),
+	OPT("max_threads=%u", max_threads, 0),
+	OPT("clone_fd", clone_fd, 1),
+	OPT("log=%s", log_spec, 0),
+	OPT("-f", foreground, 1),
+	OPT("-s", single, 1),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_KEY("debug", KEY_DEBUG),
+	FUSE_OPT_KEY("-v", KEY_VERBOSE),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	/* fstab-only words mount(8) may hand us (libfuse#211, #390). */
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user=%s", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END
+};
+
+/* --help text for the table above, in the same order. */
+static const char *const opt_help[][2] = {
+	{ "-o fps=N", "at most N frames per second (0: as fast as the camera)" },
+	{ "-o reconnect_timeout=S",
+	  "stream readers wait S s for an unplugged camera, then EIO (10)" },
+	{ "-o exit_on_disconnect", "unmount and exit when the camera goes" },
+	{ "-o stale_frames",
+	  "latest.jpg serves the last frame while disconnected" },
+	{ "-o emu_fault=SPEC", "faults of the emulated camera (see below)" },
+	{ "-o emu_fps=N", "frame rate of the emulated camera (30)" },
+	{ "-o max_threads=N", "FUSE worker threads (libfuse default 10)" },
+	{ "-o clone_fd", "one /dev/fuse descriptor per worker" },
+	{ "-o log=SPEC", "log levels, e.g. debug or usb,ptp:debug" },
+	{ "-f", "stay in the foreground, log to stderr" },
+	{ "-d", "debug: foreground, libfuse request trace, debug logs" },
+	{ "-s", "single-threaded FUSE loop" },
+	{ "-v", "log informational messages" },
+	{ "-h, --help", "this help" },
+	{ "-V, --version", "version" },
+};
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)outargs;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->npos >= ARRAY_LEN(o->pos)) {
+			fprintf(stderr, PROG ": unexpected argument '%s'\n", arg);
+			return -1;
+		}
+		o->pos[o->npos++] = strdup(arg);
+		return 0;
+	case KEY_DEBUG:
+		o->debug = 1;
+		o->foreground = 1;
+		return 1; /* libfuse traces requests with -d */
+	case KEY_VERBOSE:
+		o->verbose = 1;
+		return 0;
+	case KEY_HELP:
+		o->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	default:
+		return 1; /* libfuse's own option: fuse_session_new checks it */
+	}
+}
+
+static void show_help(void)
+{
+	printf("usage: " PROG " [SOURCE] MOUNTPOINT [-o opt[,opt...]] "
+	       "[-f] [-d] [-s]\n\n"
+	       "Mounts a Sony Alpha camera in PC Remote mode as a filesystem:\n"
+	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
+	       "info/status\n\n"
+	       "SOURCE: usb:BUS,DEV | serial=SERIAL | emulate "
+	       "(default: the first camera found)\n\n"
+	       "alphafs options:\n");
+	for (size_t i = 0; i < ARRAY_LEN(opt_help); i++)
+		printf("    %-24s %s\n", opt_help[i][0], opt_help[i][1]);
+	printf("\nemulated camera faults: -o emu_fault=NAME[=N]:NAME[=N]... "
+	       "(':' separates\nfaults because -o splits on commas)\n%s\n",
+	       emu_fault_help());
+	printf("FUSE options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* ---- logging -------------------------------------------------------------- */
+
+static pthread_mutex_t fuse_msg_lock = PTHREAD_MUTEX_INITIALIZER;
+static char fuse_last_msg[ERR_DETAIL_MAX];
+
+/* libfuse's messages go where ours go (stderr or syslog); the last one is
+ * kept so a failed mount can say why in its one line. */
+static void handle_fuse_log(enum fuse_log_level level, const char *fmt,
+			    va_list ap)
+{
+	char line[ERR_DETAIL_MAX];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (level <= FUSE_LOG_ERR) {
+		pthread_mutex_lock(&fuse_msg_lock);
+		memcpy(fuse_last_msg, line, n + 1);
+		pthread_mutex_unlock(&fuse_msg_lock);
+	}
+	if (level <= FUSE_LOG_ERR)
+		log_err(FS, "libfuse: %s", line);
+	else if (level <= FUSE_LOG_WARNING)
+		log_warn(FS, "libfuse: %s", line);
+	else if (level <= FUSE_LOG_INFO)
+		log_info(FS, "libfuse: %s", line);
+	else
+		log_dbg(FS, "libfuse: %s", line);
+}
+
+/* ---- background and readiness ------------------------------------------- */
+
+/* Parent side: waits for the daemon's line; never returns. */
+static void wait_ready(int fd)
+{
+	char line[READY_LINE_MAX];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(line) - 1) {
+		n = read(fd, line + got, sizeof(line) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(line, '\n', got))
+			break;
+	}
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (!strcmp(line, READY_OK))
+		_exit(0);
+	fprintf(stderr, PROG ": %s\n",
+		got ? line : "the daemon ended during start-up");
+	_exit(1);
+}
+
+/* Forks; the parent waits in wait_ready, the child returns the write end
+ * of the readiness pipe, detached from the terminal. */
+static int go_background(void)
+{
+	int p[2], devnull;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		wait_ready(p[0]);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		return -1;
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	log_use_syslog(true);
+	return p[1];
+}
+
+/* Reports the start-up outcome: to the parent when backgrounded, to
+ * stderr in the foreground. */
+static void report(int ready_fd, const char *line)
+{
+	char buf[READY_LINE_MAX];
+	int n;
+
+	if (ready_fd < 0) {
+		if (strcmp(line, READY_OK))
+			fprintf(stderr, PROG ": %s\n", line);
+		return;
+	}
+	if (strcmp(line, READY_OK))
+		log_err(MAIN, "%s", line);
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n > 0 && write(ready_fd, buf, (size_t)n) < 0)
+		log_warn(MAIN, "readiness pipe: %s", strerror(errno));
+	close(ready_fd);
+}
+
+/* ---- serving ------------------------------------------------------------- */
+
+struct daemon {
+	struct options *o;
+	const char *source_text;
+	const char *mountpoint;
+	struct camera_source src;
+	struct frame_store *store;
+	struct camera *cam;
+	struct fs *fs;
+	int exit_listener;
+};
+
+static int get_info(void *arg, struct camera_info *out)
+{
+	return camera_get_info(arg, out);
+}
+
+static void get_status(void *arg, struct camera_status *out)
+{
+	camera_get_status(arg, out);
+}
+
+/* exit_on_disconnect: leave through libfuse's own SIGTERM handler so the
+ * mount is taken down cleanly; exit() here would leave a dead mount
+ * ("Transport endpoint is not connected", as jmtpfs does). */
+static void handle_store_exit(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (frame_store_get_state(d->store, NULL, 0) ==
+	    FRAME_STORE_DISCONNECTED) {
+		log_warn(MAIN, "camera disconnected: exiting "
+			       "(exit_on_disconnect)");
+		kill(getpid(), SIGTERM);
+	}
+}
+
+static int start_camera(struct daemon *d, char *err, size_t cap)
+{
+	struct camera_options co;
+	char why[ERR_DETAIL_MAX];
+	int rc;
+
+	camera_options_default(&co);
+	co.fps_limit = d->o->fps;
+	co.reconnect_timeout_s = d->o->reconnect_timeout;
+	co.exit_on_disconnect = d->o->exit_on_disconnect;
+	d->store = frame_store_create();
+	if (!d->store) {
+		snprintf(err, cap, "out of memory");
+		return ALPHAFS_ERR_NOMEM;
+	}
+	d->cam = camera_create(&d->src, &co, d->store);
+	if (!d->cam) {
+		snprintf(err, cap, "out of memory");
+		return ALPHAFS_ERR_NOMEM;
+	}
+	why[0] = '\0';
+	rc = camera_start(d->cam, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, cap, "%s", why[0] ? why : alphafs_strerror(rc));
+	return rc;
+}
+
+static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
+		    size_t cap)
+{
+	struct fs_config cfg = {
+		.store = d->store,
+		.get_info = get_info,
+		.get_status = get_status,
+		.info_arg = d->cam,
+		.reconnect_timeout_s = d->o->reconnect_timeout,
+		.stale_frames = d->o->stale_frames,
+		.source = d->source_text,
+	};
+	char why[ERR_DETAIL_MAX];
+	int rc;
+
+	d->fs = fs_create(&cfg);
+	if (!d->fs) {
+		snprintf(err, cap, "out of memory");
+		return ALPHAFS_ERR_NOMEM;
+	}
+	fuse_last_msg[0] = '\0';
+	rc = fs_mount(d->fs, args, d->mountpoint, why, sizeof(why));
+	if (rc < 0) {
+		pthread_mutex_lock(&fuse_msg_lock);
+		snprintf(err, cap, "%s%s%s", why, fuse_last_msg[0] ? ": " : "",
+			 fuse_last_msg);
+		pthread_mutex_unlock(&fuse_msg_lock);
+		return rc;
+	}
+	if (d->o->exit_on_disconnect)
+		d->exit_listener =
+			frame_store_add_listener(d->store, handle_store_exit, d);
+	return 0;
+}
+
+static void stop_all(struct daemon *d)
+{
+	if (d->exit_listener >= 0 && d->store)
+		frame_store_remove_listener(d->store, d->exit_listener);
+	/* Readers first (a reader blocked in read() returns now), then the
+	 * mount, then the camera. */
+	fs_unmount(d->fs);
+	if (d->cam)
+		camera_stop(d->cam);
+	if (d->store)
+		frame_store_set_state(d->store, FRAME_STORE_CLOSED, "unmounted");
+	fs_destroy(d->fs);
+	camera_destroy(d->cam);
+	frame_store_destroy(d->store);
+}
+
+static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
+{
+	char err[READY_LINE_MAX];
+	int rc;
+
+	d->exit_listener = -1;
+	rc = start_camera(d, err, sizeof(err));
+	if (rc >= 0)
+		rc = start_fs(d, args, err, sizeof(err));
+	if (rc < 0) {
+		report(ready_fd, err);
+		stop_all(d);
+		return 1;
+	}
+	log_info(MAIN, "mounted %s on %s", d->source_text, d->mountpoint);
+	report(ready_fd, READY_OK);
+	rc = fs_run(d->fs, d->o->single ? 1 : d->o->max_threads,
+		    d->o->clone_fd);
+	log_info(MAIN, "unmounting %s", d->mountpoint);
+	stop_all(d);
+	return rc < 0 ? 1 : 0;
+}
+
+/* ---- arguments ----------------------------------------------------------- */
+
+static int check_mountpoint(const char *arg, char *out)
+{
+	struct stat st;
+
+	if (!realpath(arg, out) || stat(out, &st) < 0) {
+		int e = errno;
+
+		fprintf(stderr, PROG ": mountpoint %s: %s%s\n", arg,
+			strerror(e),
+			e == ENOTCONN ? " (a dead mount? run fusermount3 -u "
+					"on it first)"
+				      : "");
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, PROG ": mountpoint %s: not a directory\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_source(struct options *o, struct daemon *d)
+{
+	char err[ERR_DETAIL_MAX];
+
+	if (camera_source_parse(d->source_text, &d->src, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": source '%s': %s\n", d->source_text, err);
+		return -1;
+	}
+	if ((o->emu_fault || o->emu_fps) &&
+	    d->src.kind != CAMERA_SOURCE_EMULATE) {
+		fprintf(stderr, PROG ": emu_fault and emu_fps need the "
+				"'emulate' source\n");
+		return -1;
+	}
+	if (o->emu_fps)
+		d->src.emu.fps = o->emu_fps;
+	if (o->emu_fault) {
+		/* -o splits on commas, so faults are separated by ':' here. */
+		for (char *p = o->emu_fault; *p; p++)
+			if (*p == ':')
+				*p = ',';
+		if (emu_fault_parse(o->emu_fault, &d->src.emu.faults, err,
+				    sizeof(err)) < 0) {
+			fprintf(stderr, PROG ": emu_fault: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Our own mount options, always: the type shows as fuse.alphafs, the
+ * source in /proc/mounts, and the kernel checks permissions by mode. */
+static int add_mount_opts(struct fuse_args *args, const char *source)
+{
+	char opt[PATH_MAX];
+
+	snprintf(opt, sizeof(opt),
+		 "-osubtype=alphafs,fsname=alphafs:%s,default_permissions",
+		 source);
+	/* fsname must not contain a comma: libfuse would split it. */
+	for (char *p = opt + strlen("-osubtype=alphafs,fsname="); *p; p++)
+		if (*p == ',' && strncmp(p, ",default_permissions", 20))
+			*p = '.';
+	return fuse_opt_add_arg(args, opt);
+}
+
+static void free_options(struct options *o)
+{
+	/* Strings from fuse_opt_parse come from malloc. */
+	free(o->pos[0]);
+	free(o->pos[1]);
+	free(o->emu_fault);
+	free(o->log_spec);
+}
+
+static int run(struct options *o, struct fuse_args *args)
+{
+	struct daemon d = { .o = o };
+	char mp[PATH_MAX];
+	int ready_fd = -1;
+
+	if (o->npos == 0) {
+		fprintf(stderr, PROG ": no mountpoint (see --help)\n");
+		return 1;
+	}
+	d.source_text = o->npos == 2 ? o->pos[0] : "";
+	if (check_mountpoint(o->pos[o->npos - 1], mp) < 0 ||
+	    setup_source(o, &d) < 0)
+		return 1;
+	d.mountpoint = mp;
+	if (!d.source_text[0])
+		d.source_text = "usb";
+	if (add_mount_opts(args, d.source_text) < 0)
+		return 1;
+	if (!o->foreground) {
+		ready_fd = go_background();
+		if (ready_fd < 0) {
+			fprintf(stderr, PROG ": cannot go to the background: "
+					"%s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+	return serve(&d, args, ready_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct options o = {
+		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
+	};
+	int rc = 1;
+
+	log_init();
+	fuse_set_log_func(handle_fuse_log);
+	if (fuse_opt_parse(&args, &o, opt_table, opt_proc) < 0)
+		goto out;
+	if (o.show_help) {
+		show_help();
+		rc = 0;
+		goto out;
+	}
+	if (o.show_version) {
+		printf(PROG " %s (libfuse %s)\n", ALPHAFS_VERSION,
+		       fuse_pkgversion());
+		rc = 0;
+		goto out;
+	}
+	if (o.verbose)
+		log_configure("info");
+	if (o.debug)
+		log_configure("debug");
+	if (o.log_spec && log_configure(o.log_spec) < 0) {
+		fprintf(stderr, PROG ": bad -o log=%s\n", o.log_spec);
+		goto out;
+	}
+	rc = run(&o, &args);
+out:
+	free_options(&o);
+	fuse_opt_free_args(&args);
+	return rc;
+}
