@@ -43,7 +43,7 @@ extern const uint8_t emu_usb_descriptors[57];
 /* ---- faults ----------------------------------------------------------- */
 /*
  * A fault spec is a comma-separated list of NAME[=N] items, e.g.
- * "busy=100,truncate=5". Counts say how many times (or, for `*-every`,
+ * "busy=100,truncate-every=5". Counts say how many times (or, for `*-every`,
  * the period in frames). The full list, with the real body behaviour each
  * imitates, is in emu_fault_help() and man/alphafs-emulator.7.
  */
@@ -90,17 +90,24 @@ void emu_config_default(struct emu_config *cfg);
 
 struct emu_camera;
 
-/* Creates a camera, powered and idle (no session). NULL on NOMEM or when
- * the JPEG encoder cannot be set up. */
+/* Creates a camera, powered and idle (no session). cfg may be NULL
+ * (defaults); it is copied. NULL on NOMEM, when the JPEG encoder cannot be
+ * set up, or for an out-of-range cfg (fps > 240, width or height outside
+ * 64..4096, quality > 100). */
 struct emu_camera *emu_camera_create(const struct emu_config *cfg);
+/* Frees the camera; NULL is a no-op. No other thread may still use it. */
 void emu_camera_destroy(struct emu_camera *cam);
 
 /* ---- device side of the pipes ------------------------------------------ */
 /*
  * Bulk OUT: one transfer as the host sent it (a whole container, part of
  * one, or a ZLP of length 0); containers are reassembled by their length
- * field, never by transfer boundaries. Returns 0, PIPE when OUT is halted,
- * NO_DEVICE when unplugged.
+ * field, never by transfer boundaries. A header with length < 12 or above
+ * 1 MiB, or a type other than command/data, halts OUT (the container is
+ * dropped); so does a data container no command asked for. Returns 0,
+ * PIPE when OUT is halted, NO_DEVICE when unplugged, AGAIN when the
+ * camera NAKs because 16 or more IN transfers are unread (nothing was
+ * taken), NOMEM.
  */
 int emu_camera_bulk_out(struct emu_camera *cam, const uint8_t *data,
 			size_t len);
@@ -117,19 +124,28 @@ int emu_camera_bulk_in(struct emu_camera *cam, uint8_t *buf, size_t cap,
 int emu_camera_interrupt_in(struct emu_camera *cam, uint8_t *buf, size_t cap,
 			    size_t *got);
 /*
- * Blocks up to timeout_ms until endpoint ep (PTP_EP_BULK_IN or
- * PTP_EP_INTR_IN) has something to deliver (data, a halt, an unplug).
- * Returns true if so. Used instead of busy polling.
+ * Blocks up to timeout_ms (real CLOCK_MONOTONIC time) until endpoint ep
+ * has something to deliver (PTP_EP_BULK_IN, PTP_EP_INTR_IN: data, a halt,
+ * an unplug) or would accept a write (PTP_EP_BULK_OUT). Returns true if
+ * so. Used instead of busy polling; never holds the lock while asleep.
  */
 bool emu_camera_wait(struct emu_camera *cam, uint8_t ep, unsigned timeout_ms);
 /*
- * EP0 request (class requests 0x64-0x67, CLEAR_FEATURE(ENDPOINT_HALT)).
- * data holds wLength bytes (OUT) or receives up to wLength (IN, *got set).
- * PIPE for a request the camera stalls.
+ * EP0 request. Handled: Device Reset 0x21/0x66 (session closed, halts
+ * cleared, unread IN data and half-received OUT data dropped, USB
+ * configuration kept), Get Device Status 0xA1/0x67 (`04 00 01 20`, or
+ * `04 00 19 20` for 20 ms after a Cancel), Cancel 0x21/0x64 (6 bytes:
+ * 0x4001 + tid; drops that transaction's IN transfers, even one the host
+ * has started), CLEAR_FEATURE(ENDPOINT_HALT) 0x02/0x01 with wIndex = ep.
+ * Class requests need wIndex 0. data holds wLength bytes (OUT) or
+ * receives up to wLength (IN, *got set). PIPE for any other request (the
+ * camera stalls it), NO_DEVICE when unplugged.
  */
 int emu_camera_control(struct emu_camera *cam, uint8_t request_type,
 		       uint8_t request, uint16_t value, uint16_t index,
 		       uint8_t *data, uint16_t len, size_t *got);
+/* CLEAR_FEATURE(ENDPOINT_HALT) on ep (PTP_EP_*): clears a halt; on OUT it
+ * also drops a half-received container. PIPE for another ep. */
 int emu_camera_clear_halt(struct emu_camera *cam, uint8_t ep);
 
 /* ---- test and launcher controls --------------------------------------- */
@@ -159,6 +175,16 @@ struct emu_stats {
 };
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
 
+/*
+ * Test hook: the camera reads "now" (ns, monotonic) from now_ns(arg)
+ * instead of CLOCK_MONOTONIC, for frame timing, latency, steps and
+ * capture delays; NULL restores the real clock. Resets the frame clock
+ * (t0 = now, so frame k is due at now + k / fps) and drops pending
+ * delayed actions. emu_camera_wait still bounds its sleep in real time.
+ */
+void emu_camera_set_clock(struct emu_camera *cam, uint64_t (*now_ns)(void *),
+			  void *arg);
+
 /* ---- in-memory transport ---------------------------------------------- */
 /*
  * A struct ptp_transport that talks to cam in the same process with USB
@@ -171,8 +197,9 @@ struct ptp_transport *emu_memusb_create(struct emu_camera *cam);
 /*
  * Every emulated frame carries a JPEG COM segment "alphafs-emu seq=<n>
  * t=<ns>" where n counts frames from 1 and ns is CLOCK_MONOTONIC at capture.
- * Parses it out of a JPEG; returns 0 or MALFORMED when absent. Tests and
- * bench use this to check order and measure latency.
+ * Parses it out of a JPEG (walking at most 64 segments before SOS, never
+ * reading outside jpeg[0..len)); returns 0 or MALFORMED when absent.
+ * Tests and bench use this to check order and measure latency. Pure.
  */
 int emu_frame_marker(const uint8_t *jpeg, size_t len, uint64_t *seq,
 		     uint64_t *mono_ns);

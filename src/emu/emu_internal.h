@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * emu internals shared by the emulator's files: USB pipe framing (pipe.c),
+ * the camera object (camera.c), the PTP responder (responder.c), the a6300
+ * model facts (model.c) and the test-pattern encoder (pattern.c).
+ *
+ * Locking: everything reached through struct emu_camera runs with cam->lock
+ * held (taken by the public emu_camera_* entry points). pipe.c, model.c,
+ * pattern.c and faults.c are pure and lock-free.
+ */
+#ifndef ALPHAFS_EMU_INTERNAL_H
+#define ALPHAFS_EMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/emu.h"
+#include "ptp/ptp.h"
+#include "sony/sony.h"
+#include "util/util.h"
+
+/* Largest container the camera accepts from the host. Commands are at most
+ * 32 bytes and the a6300's only host-to-device data phases (0x9205, 0x9207)
+ * carry a single value, so anything near this is a garbled header. */
+#define EMU_OUT_CONTAINER_MAX (1024u * 1024u)
+/* IN transfers the camera holds before it NAKs further commands: a real
+ * responder does not take a new command while its answer is unread. */
+#define EMU_IN_QUEUE_MAX 16
+/* Events the interrupt pipe holds; newer ones are dropped beyond this. */
+#define EMU_EVENT_QUEUE_MAX 32
+/* Delayed camera actions (steps, focus, capture) pending at once. */
+#define EMU_ACTIONS_MAX 32
+
+/* ---- pipe.c: bulk IN transfers ---------------------------------------- */
+/*
+ * One IN transfer: a whole container (or, under the short-every fault, its
+ * beginning). It goes out as 512-byte packets, a short last packet, or a
+ * ZLP after it when len is a non-zero multiple of 512. A transfer of
+ * length 0 is a lone ZLP.
+ */
+struct emu_xfer {
+	struct emu_xfer *next;
+	uint8_t *data; /* owned */
+	size_t len;
+	size_t off;	      /* bytes already delivered */
+	uint64_t ready_ns;    /* not readable before (latency fault) */
+	size_t unplug_at;     /* 0, or offset where the device vanishes */
+	uint32_t tid;	      /* transaction it belongs to (Cancel) */
+};
+
+struct emu_in_queue {
+	struct emu_xfer *head;
+	struct emu_xfer *tail;
+	unsigned n;
+};
+
+void emu_inq_init(struct emu_in_queue *q);
+/* Frees every queued transfer. */
+void emu_inq_clear(struct emu_in_queue *q);
+/* Appends a transfer taking ownership of data (freed on failure too).
+ * Returns the transfer or NULL on NOMEM. */
+struct emu_xfer *emu_inq_push(struct emu_in_queue *q, uint8_t *data,
+			      size_t len, uint64_t ready_ns, uint32_t tid);
+/* ready_ns of the head transfer, UINT64_MAX when empty. */
+uint64_t emu_inq_ready_at(const struct emu_in_queue *q);
+/* Drops every transfer of transaction tid, started or not (Cancel). */
+void emu_inq_drop_tid(struct emu_in_queue *q, uint32_t tid);
+/*
+ * One host read of cap bytes at time now (see emu_camera_bulk_in). Returns
+ * 0, AGAIN (nothing ready), OVERFLOW (a packet larger than what is left of
+ * cap: the packet is lost), INVALID (cap 0), or NO_DEVICE when the read
+ * reached the head transfer's unplug point (*got: bytes before it).
+ */
+int emu_inq_read(struct emu_in_queue *q, uint8_t *buf, size_t cap,
+		 size_t *got, uint64_t now);
+
+/* ---- pipe.c: bulk OUT reassembly --------------------------------------- */
+/* Called for each whole container; returns false to halt the OUT pipe. */
+typedef bool emu_container_fn(void *arg, const uint8_t *c, size_t len);
+
+struct emu_out_asm {
+	struct buf b; /* the container being received */
+	bool halted;
+};
+
+void emu_outasm_init(struct emu_out_asm *o);
+void emu_outasm_finish(struct emu_out_asm *o);
+/* Drops a half-received container (halt cleared, reset, unplug). */
+void emu_outasm_reset(struct emu_out_asm *o);
+/*
+ * Feeds one host OUT transfer. Containers are cut by their length field;
+ * ZLPs are ignored. A header with length < 12, length above
+ * EMU_OUT_CONTAINER_MAX or a type other than command/data halts the pipe.
+ * Returns 0, PIPE (halted before or by this write) or NOMEM.
+ */
+int emu_outasm_write(struct emu_out_asm *o, const uint8_t *data, size_t len,
+		     emu_container_fn *fn, void *arg);
+
+/* ---- pattern.c ---------------------------------------------------------- */
+struct emu_pattern;
+
+struct emu_render_opts {
+	/* When non-zero: pad the frame so that (lead + frame length) is a
+	 * multiple of align (zlp-frames: container header + dataset prefix). */
+	size_t align;
+	size_t lead;
+	bool big; /* add APPn padding to pass 512 KiB (big-frames) */
+};
+
+/* NULL on NOMEM or when turbojpeg cannot be set up. */
+struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
+				       unsigned quality);
+void emu_pattern_destroy(struct emu_pattern *p);
+/* Appends one whole JPEG of frame seq, captured at mono_ns, to out.
+ * Returns 0, NOMEM or IO (encoder failure). */
+int emu_pattern_render(struct emu_pattern *p, uint64_t seq, uint64_t mono_ns,
+		       const struct emu_render_opts *o, struct buf *out);
+
+/* ---- model.c ------------------------------------------------------------ */
+/* The a6300's DeviceInfo dataset (dossier §2.2) with model and serial. */
+void emu_model_device_info(struct buf *b, const struct emu_config *cfg);
+/* The 0x9202 reply: version 0x00C8, codes, controls (dossier §3.3). */
+void emu_model_ext_info(struct buf *b);
+/* Fills t with the a6300's descriptors (dossier §5.3); NOMEM. */
+int emu_model_props_init(struct sony_prop_table *t);
+struct ptp_prop_desc *emu_model_prop(struct sony_prop_table *t,
+				     uint16_t code);
+/* True for button/lock controls (GetSet bit 7, dossier §5.1). */
+bool emu_model_is_control(const struct ptp_prop_desc *d);
+/* Moves d one or more positions (dossier §5.5): enum order, f-stop and
+ * shutter tables, or range steps, clamped. Returns true if it changed. */
+bool emu_model_step(struct ptp_prop_desc *d, int delta);
+/* True when v is an allowed value for d (enum member / within range). */
+bool emu_model_value_ok(const struct ptp_prop_desc *d, const struct ptp_value *v);
+
+/* ---- camera.c / responder.c ------------------------------------------- */
+struct emu_event {
+	uint16_t code;
+	uint32_t param;
+};
+
+enum emu_action_kind {
+	EMU_ACT_STEP,	 /* apply a 0x9207 step */
+	EMU_ACT_FOCUS,	 /* S1 held: focus found */
+	EMU_ACT_CAPTURE, /* S2 pressed: image into the RAM buffer */
+};
+
+struct emu_action {
+	uint64_t due_ns;
+	enum emu_action_kind kind;
+	uint16_t code;
+	int delta;
+};
+
+/* Fault counters; restart whenever the fault set is replaced. */
+struct emu_fault_state {
+	struct emu_faults f;
+	uint64_t tx;	     /* transactions executed */
+	uint64_t frames;     /* live-view frames delivered */
+	uint64_t ext_infos;  /* 0x9202 replies */
+	unsigned busy_left;
+	unsigned not_ready_left;
+	unsigned badoffsets; /* alternates the bad offset value */
+	bool hang_pending;   /* first frame sent: next transaction hangs */
+	bool hung;	     /* no answers until Device Reset */
+	uint32_t rng;
+};
+
+typedef uint64_t emu_clock_fn(void *arg);
+
+struct emu_camera {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct emu_config cfg;
+	emu_clock_fn *clock;
+	void *clock_arg;
+
+	bool plugged;
+	bool in_halted;
+	struct emu_in_queue inq;
+	struct emu_out_asm out;
+	struct emu_event events[EMU_EVENT_QUEUE_MAX];
+	unsigned ev_head, ev_n;
+	struct emu_action actions[EMU_ACTIONS_MAX];
+	unsigned nactions;
+	uint64_t cancel_until_ns; /* Get Device Status says Busy until then */
+
+	/* PTP state machine (dossier §8.2) */
+	uint32_t session_id;	  /* 0: no session */
+	unsigned sdio_seen;	  /* bit n: SDIOConnect phase n this session */
+	bool liveview_ready;	  /* phase 3 done after 1 and 2 */
+	bool awaiting_data;	  /* command seen, its data phase pending */
+	struct ptp_params pending;
+	bool answered_valid;
+	uint32_t answered_tid;	  /* last command answered (stray data) */
+
+	struct sony_prop_table props;
+	bool s1_down, s2_down;
+
+	struct emu_pattern *pattern;
+	uint64_t t0_ns;		  /* frame k is captured at t0 + k * period */
+	uint64_t period_ns;
+	uint64_t last_seq;	  /* newest frame delivered */
+	size_t last_dataset_len;
+	bool paused;
+
+	uint8_t *held;		  /* captured image at 0xFFFFC001 */
+	size_t held_len;
+	unsigned shots;
+
+	struct emu_fault_state fs;
+	struct emu_stats stats;
+};
+
+uint64_t emu_camera_now(const struct emu_camera *cam);
+/* Queues an event (drops it when the queue is full). */
+void emu_camera_queue_event(struct emu_camera *cam, uint16_t code,
+			    uint32_t param);
+/* Schedules a delayed action; false when the table is full. */
+bool emu_camera_schedule(struct emu_camera *cam, const struct emu_action *a);
+/* Closes the session and resets the PTP state machine. */
+void emu_camera_close_session(struct emu_camera *cam);
+
+/* Responder entry point: one whole host container (lock held). Returns
+ * false when the container is a protocol violation that halts OUT. */
+bool emu_responder_container(void *camera, const uint8_t *c, size_t len);
+/* Applies a due delayed action (lock held). */
+void emu_responder_action(struct emu_camera *cam, const struct emu_action *a);
+
+#endif
