@@ -49,6 +49,8 @@
  * camera is unplugged. */
 #define CAMERA_RECOVER_WAIT_MS 200
 #define CAMERA_REOPEN_WAIT_MS 500
+/* Events taken off the interrupt pipe between two polls. */
+#define CAMERA_EVENTS_PER_ROUND 8
 /* A failed allocation in the loop: wait this long and go on. */
 #define CAMERA_NOMEM_WAIT_MS 50
 

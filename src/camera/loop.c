@@ -220,7 +220,8 @@ static void poll_once(struct camera *cam, struct loop *L)
 		L->next_poll_ns = now + CAMERA_NOMEM_WAIT_MS * NS_PER_MS;
 		return;
 	case ALPHAFS_ERR_NO_DEVICE:
-		snprintf(why, sizeof(why), "%s", cam->s.err.msg[0] ? cam->s.err.msg : "unplugged");
+		snprintf(why, sizeof(why), "camera unplugged or switched off (%s)",
+			 cam->s.err.msg[0] ? cam->s.err.msg : "no device");
 		go_disconnected(cam, L, why);
 		return;
 	default:
@@ -228,6 +229,24 @@ static void poll_once(struct camera *cam, struct loop *L)
 								 : alphafs_strerror(rc));
 		recover(cam, L, why);
 		return;
+	}
+}
+
+/*
+ * Empties the interrupt pipe's queue without waiting, so it never grows
+ * while nobody acts on events yet; at most CAMERA_EVENTS_PER_ROUND a round.
+ * Events are hints only (dossier §6: they can be missed), never relied on.
+ */
+static void drain_events(struct camera *cam)
+{
+	struct ptp_event ev;
+
+	for (unsigned i = 0; i < CAMERA_EVENTS_PER_ROUND && cam->t; i++) {
+		if (ptp_event_read(&cam->s, &ev, 0) < 0)
+			return;
+		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
+			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
+			ev.code, ev.nparams ? ev.params[0] : 0);
 	}
 }
 
@@ -250,6 +269,7 @@ void *camera_owner_main(void *arg)
 			continue;
 		}
 		poll_once(cam, &L);
+		drain_events(cam);
 		flush_counters(cam, &L);
 	}
 	flush_counters(cam, &L);

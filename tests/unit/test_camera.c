@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * camera: the owner thread against the emulated ILCE-6300 in memory.
+ * Waits are on a condition variable signalled by a frame store listener;
+ * the deadlines only turn a hang into a failure, they never decide a
+ * result.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "camera/camera_internal.h"
+
+/* Guard against a hang only; a healthy run takes a fraction of this. */
+#define WAIT_GUARD_MS 30000
+/* A fast emulated body keeps the test short. */
+#define EMU_TEST_FPS 100
+
+struct watch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct frame_store *st;
+	uint64_t frames;      /* publishes seen by the listener */
+	uint64_t last_marker; /* emulator sequence of the last frame */
+	uint64_t out_of_order;
+	uint64_t not_whole;
+	uint64_t changes;
+};
+
+/* Producer thread, after each publish or state change, no store lock held. */
+static void handle_store(void *arg)
+{
+	struct watch *w = arg;
+	struct frame *f = frame_store_latest(w->st);
+	uint64_t seq = 0, t = 0;
+
+	pthread_mutex_lock(&w->lock);
+	w->changes++;
+	if (f && f->seq > w->frames) {
+		w->frames = f->seq;
+		if (frame_jpeg_check(f->jpeg, f->len) != -1)
+			w->not_whole++;
+		if (emu_frame_marker(f->jpeg, f->len, &seq, &t) < 0 ||
+		    seq <= w->last_marker)
+			w->out_of_order++;
+		w->last_marker = seq;
+	}
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	frame_unref(f);
+}
+
+struct fixture {
+	struct frame_store *st;
+	struct camera *cam;
+	struct watch w;
+	int listener;
+};
+
+static struct fixture *fixture_new(const struct emu_faults *faults)
+{
+	struct fixture *fx = mem_calloc(1, sizeof(*fx));
+	struct camera_source src;
+	struct camera_options opt;
+	char err[256];
+
+	assert_non_null(fx);
+	assert_int_equal(camera_source_parse("emulate", &src, err, sizeof(err)), 0);
+	src.emu.fps = EMU_TEST_FPS;
+	src.emu.width = 160;
+	src.emu.height = 120;
+	if (faults)
+		src.emu.faults = *faults;
+	camera_options_default(&opt);
+	fx->st = frame_store_create();
+	assert_non_null(fx->st);
+	pthread_mutex_init(&fx->w.lock, NULL);
+	clock_cond_init(&fx->w.cond);
+	fx->w.st = fx->st;
+	fx->listener = frame_store_add_listener(fx->st, handle_store, &fx->w);
+	assert_true(fx->listener >= 0);
+	fx->cam = camera_create(&src, &opt, fx->st);
+	assert_non_null(fx->cam);
+	return fx;
+}
+
+static void fixture_free(struct fixture *fx)
+{
+	camera_destroy(fx->cam);
+	frame_store_remove_listener(fx->st, fx->listener);
+	frame_store_destroy(fx->st);
+	pthread_cond_destroy(&fx->w.cond);
+	pthread_mutex_destroy(&fx->w.lock);
+	mem_free(fx);
+}
+
+static void start_ok(struct fixture *fx)
+{
+	char err[256] = "";
+	int rc = camera_start(fx->cam, err, sizeof(err));
+
+	if (rc != 0)
+		fail_msg("camera_start: %s", err);
+}
+
+/* Waits until the listener has seen at least n frames. */
+static bool wait_frames(struct fixture *fx, uint64_t n)
+{
+	struct timespec ts;
+	bool ok;
+
+	clock_deadline(&ts, WAIT_GUARD_MS);
+	pthread_mutex_lock(&fx->w.lock);
+	while (fx->w.frames < n &&
+	       pthread_cond_timedwait(&fx->w.cond, &fx->w.lock, &ts) == 0)
+		;
+	ok = fx->w.frames >= n;
+	pthread_mutex_unlock(&fx->w.lock);
+	return ok;
+}
+
+static bool wait_state(struct fixture *fx, enum frame_store_state s)
+{
+	struct timespec ts;
+	bool ok;
+
+	clock_deadline(&ts, WAIT_GUARD_MS);
+	pthread_mutex_lock(&fx->w.lock);
+	while (frame_store_get_state(fx->st, NULL, 0) != s &&
+	       pthread_cond_timedwait(&fx->w.cond, &fx->w.lock, &ts) == 0)
+		;
+	ok = frame_store_get_state(fx->st, NULL, 0) == s;
+	pthread_mutex_unlock(&fx->w.lock);
+	return ok;
+}
+
+static uint64_t frames_seen(struct fixture *fx)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&fx->w.lock);
+	n = fx->w.frames;
+	pthread_mutex_unlock(&fx->w.lock);
+	return n;
+}
+
+/* ---- requests: run on the owner thread, result handed back ---------- */
+struct call {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int result;
+	int (*fn)(struct camera *cam, struct ptp_session *s, void *arg);
+	struct camera *cam;
+	void *arg;
+};
+
+static int handle_run(struct ptp_session *s, void *arg)
+{
+	struct call *c = arg;
+
+	return c->fn(c->cam, s, c->arg);
+}
+
+static void handle_done(int result, void *arg)
+{
+	struct call *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	c->result = result;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Runs fn on the owner thread between two polls; returns its result. */
+static int run_on_owner(struct camera *cam,
+			int (*fn)(struct camera *, struct ptp_session *, void *),
+			void *arg)
+{
+	struct call c = { .fn = fn, .cam = cam, .arg = arg };
+	struct camera_request req = { handle_run, handle_done, &c };
+	struct timespec ts;
+	int rc;
+
+	pthread_mutex_init(&c.lock, NULL);
+	clock_cond_init(&c.cond);
+	rc = camera_submit(cam, &req);
+	if (rc < 0)
+		return rc;
+	clock_deadline(&ts, WAIT_GUARD_MS);
+	pthread_mutex_lock(&c.lock);
+	while (!c.done && pthread_cond_timedwait(&c.cond, &c.lock, &ts) == 0)
+		;
+	assert_true(c.done);
+	pthread_mutex_unlock(&c.lock);
+	pthread_cond_destroy(&c.cond);
+	pthread_mutex_destroy(&c.lock);
+	return c.result;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_source_parse(void **state)
+{
+	struct camera_source s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(camera_source_parse(NULL, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, CAMERA_SOURCE_FIRST);
+	assert_int_equal(camera_source_parse("", &s, NULL, 0), 0);
+	assert_int_equal(s.kind, CAMERA_SOURCE_FIRST);
+	assert_int_equal(camera_source_parse("usb:001,004", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, CAMERA_SOURCE_USB);
+	assert_int_equal(s.bus, 1);
+	assert_int_equal(s.dev, 4);
+	assert_int_equal(camera_source_parse("usb:255,127", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.bus, 255);
+	assert_int_equal(camera_source_parse("serial=0123ABC", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, CAMERA_SOURCE_SERIAL);
+	assert_string_equal(s.serial, "0123ABC");
+	assert_int_equal(camera_source_parse("emulate", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, CAMERA_SOURCE_EMULATE);
+	static const char *const bad[] = {
+		"usb:", "usb:1", "usb:1,", "usb:0,1", "usb:1,0", "usb:256,1",
+		"usb:1,128", "usb:1,2x", "usb:0001,2", "usb:-1,2", "usb:1;2",
+		"serial=", "emulated", "usb1,2", "bogus",
+		"serial=0123456789012345678901234567890123456789012345678901234567890123",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(camera_source_parse(bad[i], &s, err, sizeof(err)),
+				 ALPHAFS_ERR_INVALID);
+		assert_true(err[0] != '\0');
+	}
+}
+
+static void test_options_default(void **state)
+{
+	struct camera_options o;
+
+	(void)state;
+	camera_options_default(&o);
+	assert_int_equal(o.fps_limit, 0);
+	assert_int_equal(o.usb_timeout_ms, CAMERA_TIMEOUT_DEFAULT_MS);
+	assert_false(o.exit_on_disconnect);
+}
+
+static void test_lifecycle_without_start(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct camera_request req = { handle_run, handle_done, NULL };
+	struct camera_info ci;
+	struct camera_status st;
+
+	(void)state;
+	assert_int_equal(camera_get_info(fx->cam, &ci), ALPHAFS_ERR_STATE);
+	camera_get_status(fx->cam, &st);
+	assert_false(st.connected);
+	assert_int_equal(camera_submit(fx->cam, &req), ALPHAFS_ERR_CLOSED);
+	req.run = NULL;
+	assert_int_equal(camera_submit(fx->cam, &req), ALPHAFS_ERR_INVALID);
+	camera_stop(fx->cam); /* never started: no-op */
+	fixture_free(fx);
+	camera_destroy(NULL);
+}
+
+static void test_start_and_100_frames(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct frame_store_stats fst;
+	struct camera_status st;
+	struct camera_info ci;
+
+	(void)state;
+	start_ok(fx);
+	assert_int_equal(camera_get_info(fx->cam, &ci), 0);
+	assert_string_equal(ci.model, "ILCE-6300");
+	assert_string_equal(ci.manufacturer, "Sony Corporation");
+	assert_int_equal(ci.sony_protocol, SONY_PROTOCOL_200);
+	assert_int_equal(ci.vendor_ext_id, SONY_VENDOR_EXT_ID);
+	assert_int_equal(ci.usb_product, EMU_USB_PRODUCT);
+	assert_string_equal(ci.port, "emulated");
+	assert_true(ptp_u16_list_has(&ci.operations, SONY_OC_SDIO_CONNECT));
+	/* The 0x9202 codes were appended to the property list. */
+	assert_true(ptp_u16_list_has(&ci.properties, SONY_DPC_ISO));
+	assert_true(ptp_u16_list_has(&ci.properties, SONY_CTL_S1));
+	camera_info_finish(&ci);
+	assert_true(wait_frames(fx, 100));
+	camera_stop(fx->cam);
+	camera_stop(fx->cam); /* twice: no-op */
+	/* Every published frame was whole and newer than the one before. */
+	assert_int_equal(fx->w.out_of_order, 0);
+	assert_int_equal(fx->w.not_whole, 0);
+	camera_get_status(fx->cam, &st);
+	assert_false(st.connected);
+	assert_true(st.frames_captured >= 100);
+	assert_true(st.transactions >= st.frames_captured);
+	assert_int_equal(st.session_resets, 0);
+	frame_store_get_stats(fx->st, &fst);
+	assert_int_equal(fst.published, st.frames_captured);
+	assert_int_equal(fst.rejected_total, 0);
+	fixture_free(fx);
+}
+
+static int read_props(struct camera *cam, struct ptp_session *s, void *arg)
+{
+	struct sony_prop_table *t = arg;
+
+	(void)cam;
+	return sony_props_fetch(s, t);
+}
+
+static int press_half(struct camera *cam, struct ptp_session *s, void *arg)
+{
+	int rc;
+
+	(void)cam;
+	(void)arg;
+	rc = sony_button(s, SONY_CTL_S1, SONY_BUTTON_DOWN);
+	if (rc == 0)
+		rc = sony_button(s, SONY_CTL_S1, SONY_BUTTON_UP);
+	return rc;
+}
+
+static void test_requests_between_frames(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct sony_prop_table t;
+	const struct ptp_prop_desc *d;
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 2));
+	assert_int_equal(run_on_owner(fx->cam, read_props, &t), 0);
+	d = sony_props_find(&t, SONY_DPC_ISO);
+	assert_non_null(d);
+	assert_int_equal(d->type, PTP_DTC_UINT32);
+	assert_non_null(sony_props_find(&t, SONY_CTL_S1));
+	sony_props_finish(&t);
+	assert_int_equal(run_on_owner(fx->cam, press_half, NULL), 0);
+	/* Frames keep coming after the requests. */
+	assert_true(wait_frames(fx, frames_seen(fx) + 5));
+	camera_stop(fx->cam);
+	/* After stop, submit refuses. */
+	assert_int_equal(run_on_owner(fx->cam, read_props, &t), ALPHAFS_ERR_CLOSED);
+	fixture_free(fx);
+}
+
+/* Snapshot of the emulator's and the store's counters taken on the owner
+ * thread between two polls, so no frame is in flight. */
+struct counts {
+	struct emu_stats emu;
+	struct frame_store_stats store;
+	struct frame_store *st;
+};
+
+static int take_counts(struct camera *cam, struct ptp_session *s, void *arg)
+{
+	struct counts *c = arg;
+
+	(void)s;
+	emu_camera_get_stats(cam->emu, &c->emu);
+	frame_store_get_stats(c->st, &c->store);
+	return 0;
+}
+
+static void test_truncated_frames_rejected(void **state)
+{
+	struct emu_faults f = { .truncate_every = 3 };
+	struct fixture *fx = fixture_new(&f);
+	struct counts c = { .st = fx->st };
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 30));
+	assert_int_equal(run_on_owner(fx->cam, take_counts, &c), 0);
+	camera_stop(fx->cam);
+	/* Every third dataset was cut: counted by reason, never published. */
+	assert_true(c.store.rejected[FRAME_REJECT_NO_EOI] >= 10);
+	assert_int_equal(c.store.rejected_total, c.store.rejected[FRAME_REJECT_NO_EOI]);
+	assert_int_equal(c.store.published + c.store.rejected_total, c.emu.frames_sent);
+	assert_int_equal(fx->w.not_whole, 0);
+	assert_int_equal(fx->w.out_of_order, 0);
+	fixture_free(fx);
+}
+
+static void test_bad_datasets_rejected(void **state)
+{
+	struct emu_faults f = { .badsize_every = 4, .badoffset_every = 5,
+				.garbage_every = 7 };
+	struct fixture *fx = fixture_new(&f);
+	struct counts c = { .st = fx->st };
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 30));
+	assert_int_equal(run_on_owner(fx->cam, take_counts, &c), 0);
+	camera_stop(fx->cam);
+	assert_true(c.store.rejected[FRAME_REJECT_SIZE] >= 1);
+	assert_true(c.store.rejected[FRAME_REJECT_OFFSET] >= 1);
+	assert_int_equal(c.store.published + c.store.rejected_total, c.emu.frames_sent);
+	assert_int_equal(fx->w.not_whole, 0);
+	fixture_free(fx);
+}
+
+static void test_busy_storm_recovered(void **state)
+{
+	struct emu_faults f = { .busy = 60 };
+	struct fixture *fx = fixture_new(NULL);
+	struct camera_status st;
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 3));
+	emu_camera_set_faults(fx->cam->emu, &f);
+	assert_true(wait_frames(fx, frames_seen(fx) + 10));
+	camera_get_status(fx->cam, &st);
+	camera_stop(fx->cam);
+	assert_int_equal(st.busy_retries, 60);
+	assert_int_equal(st.session_resets, 0);
+	assert_true(st.connected);
+	fixture_free(fx);
+}
+
+static void test_empty_ext_info_retried(void **state)
+{
+	struct emu_faults f = { .empty_ext_info = 3 };
+	struct fixture *fx = fixture_new(&f);
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 3));
+	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
+static void test_hang_recovered_by_reset(void **state)
+{
+	struct emu_faults f = { .hang_after_first = true };
+	struct fixture *fx = fixture_new(&f);
+	struct camera_status st;
+
+	(void)state;
+	start_ok(fx);
+	/* The body answers nothing after frame 1 until a Device Reset
+	 * (dougforpres/SonyCamera#3): the timeout leads to a session reset. */
+	assert_true(wait_frames(fx, 10));
+	camera_get_status(fx->cam, &st);
+	camera_stop(fx->cam);
+	assert_true(st.session_resets >= 1);
+	assert_int_equal(fx->w.out_of_order, 0);
+	fixture_free(fx);
+}
+
+static void test_unplug_and_replug(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct camera_status st;
+	char why[ERR_DETAIL_MAX];
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 3));
+	emu_camera_unplug(fx->cam->emu);
+	assert_true(wait_state(fx, FRAME_STORE_DISCONNECTED));
+	frame_store_get_state(fx->st, why, sizeof(why));
+	assert_true(why[0] != '\0');
+	camera_get_status(fx->cam, &st);
+	assert_false(st.connected);
+	/* While unplugged, requests fail with NO_DEVICE. */
+	assert_int_equal(run_on_owner(fx->cam, press_half, NULL), ALPHAFS_ERR_NO_DEVICE);
+	emu_camera_replug(fx->cam->emu);
+	assert_true(wait_state(fx, FRAME_STORE_LIVE));
+	assert_true(wait_frames(fx, frames_seen(fx) + 3));
+	camera_get_status(fx->cam, &st);
+	camera_stop(fx->cam);
+	assert_true(st.connected);
+	assert_int_equal(st.reconnects, 1);
+	assert_int_equal(fx->w.out_of_order, 0);
+	fixture_free(fx);
+}
+
+static void test_stop_while_waiting(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 2));
+	/* No new frames: the owner is in its AccessDenied back-off. */
+	emu_camera_pause(fx->cam->emu, true);
+	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
+static void test_stop_while_hung(void **state)
+{
+	struct emu_faults f = { .timeout_at = 0 };
+	struct fixture *fx = fixture_new(NULL);
+	struct emu_stats es;
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 2));
+	/* The next transaction gets no answer: stop comes while the owner
+	 * waits in a transfer. */
+	emu_camera_get_stats(fx->cam->emu, &es);
+	f.timeout_at = 2;
+	emu_camera_set_faults(fx->cam->emu, &f);
+	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_parse),
+		cmocka_unit_test(test_options_default),
+		cmocka_unit_test(test_lifecycle_without_start),
+		cmocka_unit_test(test_start_and_100_frames),
+		cmocka_unit_test(test_requests_between_frames),
+		cmocka_unit_test(test_truncated_frames_rejected),
+		cmocka_unit_test(test_bad_datasets_rejected),
+		cmocka_unit_test(test_busy_storm_recovered),
+		cmocka_unit_test(test_empty_ext_info_retried),
+		cmocka_unit_test(test_hang_recovered_by_reset),
+		cmocka_unit_test(test_unplug_and_replug),
+		cmocka_unit_test(test_stop_while_waiting),
+		cmocka_unit_test(test_stop_while_hung),
+	};
+
+	log_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
