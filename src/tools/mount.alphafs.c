@@ -179,24 +179,10 @@ static void show_help(void)
 
 static pthread_mutex_t fuse_msg_lock = PTHREAD_MUTEX_INITIALIZER;
 static char fuse_last_msg[ERR_DETAIL_MAX];
+static char fuse_pending[ERR_DETAIL_MAX]; /* a line libfuse sends in pieces */
 
-/* libfuse's messages go where ours go (stderr or syslog); the last one is
- * kept so a failed mount can say why in its one line. */
-static void handle_fuse_log(enum fuse_log_level level, const char *fmt,
-			    va_list ap)
+static void log_fuse_line(enum fuse_log_level level, const char *line)
 {
-	char line[ERR_DETAIL_MAX];
-	size_t n;
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (level <= FUSE_LOG_ERR) {
-		pthread_mutex_lock(&fuse_msg_lock);
-		memcpy(fuse_last_msg, line, n + 1);
-		pthread_mutex_unlock(&fuse_msg_lock);
-	}
 	if (level <= FUSE_LOG_ERR)
 		log_err(FS, "libfuse: %s", line);
 	else if (level <= FUSE_LOG_WARNING)
@@ -205,6 +191,33 @@ static void handle_fuse_log(enum fuse_log_level level, const char *fmt,
 		log_info(FS, "libfuse: %s", line);
 	else
 		log_dbg(FS, "libfuse: %s", line);
+}
+
+/* libfuse's messages go where ours go (stderr or syslog); the last error
+ * line is kept so a failed mount can say why in its one line. libfuse
+ * writes some lines in several calls, so pieces are joined up to '\n'. */
+static void handle_fuse_log(enum fuse_log_level level, const char *fmt,
+			    va_list ap)
+{
+	char line[ERR_DETAIL_MAX];
+	size_t have, n;
+
+	pthread_mutex_lock(&fuse_msg_lock);
+	have = strlen(fuse_pending);
+	vsnprintf(fuse_pending + have, sizeof(fuse_pending) - have, fmt, ap);
+	n = strlen(fuse_pending);
+	if (n && fuse_pending[n - 1] != '\n' && n < sizeof(fuse_pending) - 1) {
+		pthread_mutex_unlock(&fuse_msg_lock);
+		return;
+	}
+	while (n && fuse_pending[n - 1] == '\n')
+		fuse_pending[--n] = '\0';
+	memcpy(line, fuse_pending, n + 1);
+	fuse_pending[0] = '\0';
+	if (level <= FUSE_LOG_ERR)
+		memcpy(fuse_last_msg, line, n + 1);
+	pthread_mutex_unlock(&fuse_msg_lock);
+	log_fuse_line(level, line);
 }
 
 /* ---- background and readiness ------------------------------------------- */
@@ -403,6 +416,59 @@ static void stop_all(struct daemon *d)
 	frame_store_destroy(d->store);
 }
 
+/* How long start-up waits for the first frame, so that
+ * `mount.alphafs emulate /mnt && cp /mnt/live/latest.jpg .` finds one. A
+ * slower camera still mounts; latest.jpg opens then wait for the frame. */
+#define FIRST_FRAME_WAIT_MS 5000
+
+struct first_frame {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	bool changed;
+};
+
+static void handle_first_frame(void *arg)
+{
+	struct first_frame *ff = arg;
+
+	pthread_mutex_lock(&ff->lock);
+	ff->changed = true;
+	pthread_cond_signal(&ff->cond);
+	pthread_mutex_unlock(&ff->lock);
+}
+
+static bool have_frame(struct frame_store *st)
+{
+	struct frame *f = frame_store_latest(st);
+
+	frame_unref(f);
+	return f != NULL;
+}
+
+static void wait_first_frame(struct frame_store *st)
+{
+	struct first_frame ff = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct timespec deadline;
+	int id, rc = 0;
+
+	clock_cond_init(&ff.cond);
+	clock_deadline(&deadline, FIRST_FRAME_WAIT_MS);
+	id = frame_store_add_listener(st, handle_first_frame, &ff);
+	pthread_mutex_lock(&ff.lock);
+	while (id >= 0 && rc == 0 && !have_frame(st)) {
+		while (!ff.changed && rc == 0)
+			rc = pthread_cond_timedwait(&ff.cond, &ff.lock,
+						    &deadline);
+		ff.changed = false;
+	}
+	pthread_mutex_unlock(&ff.lock);
+	frame_store_remove_listener(st, id);
+	pthread_cond_destroy(&ff.cond);
+	if (!have_frame(st))
+		log_warn(MAIN, "no frame within %d ms; mounted anyway",
+			 FIRST_FRAME_WAIT_MS);
+}
+
 static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 {
 	char err[READY_LINE_MAX];
@@ -417,6 +483,7 @@ static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 		stop_all(d);
 		return 1;
 	}
+	wait_first_frame(d->store);
 	log_info(MAIN, "mounted %s on %s", d->source_text, d->mountpoint);
 	report(ready_fd, READY_OK);
 	rc = fs_run(d->fs, d->o->single ? 1 : d->o->max_threads,

@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Shared helpers for the end-to-end tests of the mounted filesystem.
+
+Each test mounts mount.alphafs (or the fs-only test producer) in the
+foreground into a fresh temporary directory, runs real clients against it,
+and always unmounts in a finally block: fusermount3 -u, then a lazy
+unmount, then SIGTERM and SIGKILL as last resorts. Waits poll with
+deadlines; no sleep is ever an assertion.
+"""
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+MOUNT = os.environ.get("ALPHAFS_MOUNT", "mount.alphafs")
+FAKE = os.environ.get("ALPHAFS_FAKE_MOUNT", "fs_fake_mount")
+# Generous hang guards, never measurements.
+MOUNT_DEADLINE_S = 60
+EXIT_DEADLINE_S = 20
+
+MARKER = re.compile(rb"alphafs-emu seq=(\d+) t=(\d+)")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def wait_until(pred, deadline_s, what):
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise Failure("timed out waiting for " + what)
+
+
+def is_mounted(mp):
+    mp = os.path.realpath(mp)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            if fields[4] == mp and fields[sep + 1].startswith("fuse"):
+                return True
+    return False
+
+
+def unmount(mp, proc):
+    """Best effort, in order of politeness; returns when the daemon is gone."""
+    if proc.poll() is None and is_mounted(mp):
+        subprocess.run(["fusermount3", "-u", mp], stderr=subprocess.DEVNULL)
+    if proc.poll() is None:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=EXIT_DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if is_mounted(mp):
+        subprocess.run(["fusermount3", "-uz", mp], stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def mounted(source="emulate", opts=(), fake=False, extra=()):
+    """Mounts and yields (mountpoint, Popen). opts: list of -o words."""
+    tmp = tempfile.mkdtemp(prefix="alphafs-e2e-")
+    mp = os.path.join(tmp, "mnt")
+    os.mkdir(mp)
+    errpath = os.path.join(tmp, "daemon.log")
+    if fake:
+        cmd = [FAKE, mp] + list(extra)
+    else:
+        cmd = [MOUNT, source, mp, "-f"] + list(extra)
+        if opts:
+            cmd += ["-o", ",".join(opts)]
+    errf = open(errpath, "w")
+    proc = subprocess.Popen(cmd, stderr=errf, stdout=errf)
+    try:
+        wait_until(lambda: proc.poll() is not None or is_mounted(mp),
+                   MOUNT_DEADLINE_S, "the mount")
+        if proc.poll() is not None:
+            raise Failure("daemon exited with %d: %s"
+                          % (proc.returncode, open(errpath).read()))
+        yield mp, proc
+    finally:
+        unmount(mp, proc)
+        errf.close()
+        with open(errpath) as f:
+            tail = f.read()[-2000:]
+        if tail.strip():
+            log("--- daemon log (tail) ---\n" + tail)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- JPEG ----------------------------------------------------------------
+
+def jpeg_end(buf, start=0):
+    """Index just past the EOI of the JPEG starting at buf[start] (which
+    must be SOI), walking marker segments and the entropy-coded data; None
+    when the buffer ends first. Raises Failure on a malformed stream."""
+    n = len(buf)
+    check(buf[start:start + 2] == b"\xff\xd8", "no SOI at %d" % start)
+    i = start + 2
+    while True:
+        if i + 2 > n:
+            return None
+        check(buf[i] == 0xFF, "no marker at %d" % i)
+        m = buf[i + 1]
+        if m == 0xD9:
+            return i + 2
+        if 0xD0 <= m <= 0xD7 or m == 0x01 or m == 0xFF:
+            i += 1 if m == 0xFF else 2
+            continue
+        if i + 4 > n:
+            return None
+        seglen = (buf[i + 2] << 8) | buf[i + 3]
+        i += 2 + seglen
+        if m != 0xDA:
+            continue
+        # Entropy-coded data: ends at FF followed by neither 00 nor RSTn.
+        while True:
+            j = buf.find(b"\xff", i)
+            if j < 0 or j + 1 >= n:
+                return None
+            nxt = buf[j + 1]
+            if nxt == 0x00 or 0xD0 <= nxt <= 0xD7:
+                i = j + 2
+                continue
+            i = j
+            break
+
+
+def split_frames(buf):
+    """Whole JPEGs in buf (concatenated, each starting at SOI) and the
+    unfinished tail."""
+    frames, pos = [], 0
+    while pos < len(buf):
+        end = jpeg_end(buf, pos)
+        if end is None:
+            break
+        frames.append(buf[pos:end])
+        pos = end
+    return frames, buf[pos:]
+
+
+def check_whole(jpeg, what):
+    check(jpeg[:2] == b"\xff\xd8", what + ": no SOI")
+    check(jpeg[-2:] == b"\xff\xd9", what + ": no EOI at the end")
+    check(jpeg_end(jpeg) == len(jpeg), what + ": not exactly one JPEG")
+
+
+def marker(jpeg):
+    m = MARKER.search(jpeg)
+    check(m is not None, "frame without the emulator's COM marker")
+    return int(m.group(1)), int(m.group(2))
+
+
+def decode(jpeg, what):
+    """Decodes with djpeg; raises Failure if libjpeg complains."""
+    r = subprocess.run(["djpeg", "-outfile", "/dev/null"], input=jpeg,
+                       stderr=subprocess.PIPE)
+    check(r.returncode == 0 and not r.stderr,
+          "%s does not decode: %s" % (what, r.stderr.decode(errors="replace")))
+
+
+def status(mp):
+    """info/status as a dict."""
+    with open(os.path.join(mp, "info", "status")) as f:
+        text = f.read()
+    out = {}
+    for line in text.splitlines():
+        k, _, v = line.partition(": ")
+        out[k] = v
+    return out
+
+
+def run_test(fn):
+    try:
+        fn()
+    except Failure as e:
+        log("FAIL:", e)
+        sys.exit(1)
+    log("PASS")
+    sys.exit(0)

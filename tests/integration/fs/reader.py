@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A stream.mjpeg reader for the tests: reads N whole frames with a given
+read size (and an optional pause after each read), checks each is one whole
+JPEG, and prints one line per frame: "<seq> <len>"."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from alphafs_e2e import check_whole, marker, split_frames  # noqa: E402
+
+
+def main():
+    path, nframes, bufsize, pause = (sys.argv[1], int(sys.argv[2]),
+                                     int(sys.argv[3]), float(sys.argv[4]))
+    fd = os.open(path, os.O_RDONLY)
+    pending, got = b"", 0
+    while got < nframes:
+        b = os.read(fd, bufsize)
+        if not b:
+            print("EOF", flush=True)
+            return
+        pending += b
+        frames, pending = split_frames(pending)
+        for f in frames:
+            check_whole(f, "frame")
+            print("%d %d" % (marker(f)[0], len(f)), flush=True)
+            got += 1
+        if pause:
+            time.sleep(pause)  # a slow consumer, not an assertion
+    os.close(fd)
+
+
+main()

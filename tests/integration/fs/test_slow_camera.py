@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""`ls -l` and `cat info/status` answer while the camera is slow: the
+emulated camera delays every response, so a stream read stays parked
+waiting for its next frame; the listing and the status complete while it
+is still parked (the status text itself shows the parked read), which a
+handler blocked on the camera could not do."""
+import os
+import subprocess
+import sys
+
+from alphafs_e2e import check, mounted, run_test, status, wait_until
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Below the camera's per-transaction timeout (1 s), so the camera is slow
+# but not failing.
+LATENCY_MS = 700
+ROUNDS = 5
+
+
+def main():
+    with mounted(opts=["emu_fault=latency=%d" % LATENCY_MS]) as (mp, _):
+        # A reader that consumes every frame, so its next read waits for
+        # the camera most of the time.
+        r = subprocess.Popen([sys.executable, os.path.join(HERE, "reader.py"),
+                              mp + "/live/stream.mjpeg", "100000", "1048576",
+                              "0"], stdout=subprocess.PIPE, text=True)
+        try:
+            for i in range(ROUNDS):
+                wait_until(lambda: int(status(mp)["reads_waiting"]) >= 1, 60,
+                           "the read to be parked")
+                ls = subprocess.run(["ls", "-l", mp + "/live", mp + "/info"],
+                                    capture_output=True, text=True,
+                                    timeout=LATENCY_MS / 1000 * 10)
+                check(ls.returncode == 0, "ls -l: " + ls.stderr)
+                check("latest.jpg" in ls.stdout, "ls -l output")
+                cat = subprocess.run(["cat", mp + "/info/status"],
+                                     capture_output=True, text=True,
+                                     timeout=LATENCY_MS / 1000 * 10)
+                check(cat.returncode == 0, "cat info/status failed")
+                st = dict(l.split(": ", 1) for l in cat.stdout.splitlines())
+                # The status was generated while the stream read was still
+                # parked: it did not wait for the camera.
+                check(int(st["reads_waiting"]) >= 1,
+                      "round %d: status served after the parked read" % i)
+        finally:
+            r.kill()
+            r.wait()
+
+
+run_test(main)

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""ls and stat on every file; modes, sizes, errors of the fixed tree."""
+import errno
+import os
+import stat
+import subprocess
+
+from alphafs_e2e import check, mounted, run_test, status, marker, check_whole
+
+FILES = {
+    "live/latest.jpg": 0o444,
+    "live/stream.mjpeg": 0o444,
+    "info/device": 0o444,
+    "info/status": 0o444,
+}
+
+
+def check_listing(mp):
+    check(sorted(os.listdir(mp)) == ["info", "live"], "root listing")
+    check(sorted(os.listdir(mp + "/live")) == ["latest.jpg", "stream.mjpeg"],
+          "live/ listing")
+    check(sorted(os.listdir(mp + "/info")) == ["device", "status"],
+          "info/ listing")
+    out = subprocess.run(["ls", "-lR", mp], capture_output=True, text=True,
+                         timeout=30)
+    check(out.returncode == 0, "ls -lR failed: " + out.stderr)
+    for d in ("live", "info"):
+        st = os.stat(os.path.join(mp, d))
+        check(stat.S_ISDIR(st.st_mode) and st.st_mode & 0o777 == 0o555,
+              d + " mode")
+
+
+def check_files(mp):
+    inodes = set()
+    for rel, mode in FILES.items():
+        st = os.stat(os.path.join(mp, rel))
+        check(stat.S_ISREG(st.st_mode), rel + " not a regular file")
+        check(st.st_mode & 0o777 == mode, "%s mode %o" % (rel, st.st_mode))
+        inodes.add(st.st_ino)
+        if rel.endswith("stream.mjpeg"):
+            check(st.st_size == 0 and st.st_blocks == 0, "stream size")
+        else:
+            check(st.st_size > 0, rel + " size 0")
+            check(st.st_blocks == (st.st_size + 511) // 512,
+                  rel + " st_blocks")
+    check(len(inodes) == len(FILES), "inodes not distinct")
+    # Stable inode: the same number at every stat (cp relies on it).
+    a = os.stat(mp + "/live/latest.jpg").st_ino
+    b = os.stat(mp + "/live/latest.jpg").st_ino
+    check(a == b, "latest.jpg inode changed between two stats")
+
+
+def check_stat_then_read(mp):
+    """The size a stat reports is the size this caller then reads."""
+    for rel in ("live/latest.jpg", "info/status", "info/device"):
+        for _ in range(20):
+            path = os.path.join(mp, rel)
+            size = os.stat(path).st_size
+            with open(path, "rb") as f:
+                fsize = os.fstat(f.fileno()).st_size
+                data = f.read()
+            check(size == len(data) == fsize,
+                  "%s: stat %d, fstat %d, read %d" % (rel, size, fsize,
+                                                     len(data)))
+        if rel.endswith(".jpg"):
+            check_whole(data, rel)
+            marker(data)
+
+
+def check_errors(mp):
+    for rel in FILES:
+        try:
+            os.open(os.path.join(mp, rel), os.O_WRONLY)
+            check(False, rel + " opened for writing")
+        except OSError as e:
+            check(e.errno in (errno.EACCES, errno.EROFS, errno.EPERM),
+                  "%s write open: %s" % (rel, e))
+    try:
+        os.stat(mp + "/live/nope")
+        check(False, "nonexistent file found")
+    except FileNotFoundError:
+        pass
+    fd = os.open(mp + "/live/stream.mjpeg", os.O_RDONLY)
+    try:
+        try:
+            os.lseek(fd, 10, os.SEEK_SET)
+            check(False, "stream.mjpeg is seekable")
+        except OSError as e:
+            check(e.errno == errno.ESPIPE, "lseek: " + str(e))
+    finally:
+        os.close(fd)
+
+
+def check_info(mp):
+    dev = open(mp + "/info/device").read()
+    for key in ("model: ILCE-6300", "manufacturer:", "serial:", "firmware:",
+                "vendor_extension_id: 0x00000011", "sony_protocol:",
+                "operations:", "events:", "properties:", "SDIOConnect"):
+        check(key in dev, "info/device lacks " + key)
+    st = status(mp)
+    for key in ("state", "connected", "frames_captured", "frames_dropped",
+                "frames_served_stream", "fps", "uptime_s", "readers_stream"):
+        check(key in st, "info/status lacks " + key)
+    check(st["state"] == "live" and st["connected"] == "yes",
+          "not live: %r" % st)
+
+
+def main():
+    with mounted() as (mp, _):
+        check_listing(mp)
+        check_files(mp)
+        check_stat_then_read(mp)
+        check_errors(mp)
+        check_info(mp)
+        with open("/proc/self/mountinfo") as f:
+            line = [l for l in f if " " + mp + " " in l][0]
+        check("fuse.alphafs" in line and "alphafs:emulate" in line,
+              "mount type/source: " + line)
+        check("default_permissions" in line or "user_id=" in line,
+              "mount options: " + line)
+
+
+run_test(main)
