@@ -321,3 +321,25 @@ int usb_camera_list(struct libusb_context *ctx, struct usb_camera_desc **out,
 		libusb_exit(own);
 	return r;
 }
+
+int usb_device_count(struct libusb_context *ctx)
+{
+	libusb_context *own = NULL;
+	libusb_device **devs;
+	ssize_t n;
+	int r;
+
+	if (!ctx) {
+		r = libusb_init(&own);
+		if (r < 0)
+			return usb_map_libusb_error(r);
+		ctx = own;
+	}
+	n = libusb_get_device_list(ctx, &devs);
+	if (n >= 0)
+		libusb_free_device_list(devs, 1);
+	if (own)
+		libusb_exit(own);
+	return n < 0 ? usb_map_libusb_error((int)n)
+		     : (int)(n > INT32_MAX ? INT32_MAX : n);
+}

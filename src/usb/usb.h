@@ -80,6 +80,11 @@ const char *usb_mode_name(enum usb_camera_mode mode);
 int usb_camera_list(struct libusb_context *ctx, struct usb_camera_desc **out,
 		    size_t *n, struct err_detail *err);
 
+/* Number of USB devices of any kind on the bus (hubs included), or a
+ * negative ALPHAFS_ERR_* code; for "no USB device at all" messages. ctx
+ * may be NULL. */
+int usb_device_count(struct libusb_context *ctx);
+
 /*
  * Picks the entry that sel designates among list[0..n): CAMERA_SOURCE_USB
  * by bus/device, CAMERA_SOURCE_SERIAL by serial number (exact match),
