@@ -676,6 +676,8 @@ static void test_out_halt_until_clear(void **state)
 	struct emu_camera *cam = host_camera(NULL);
 	uint8_t junk[16] = { 4, 0, 0, 0, 1, 0, 1, 0x10 };
 	uint8_t half[16];
+	size_t len;
+	uint8_t *b;
 
 	(void)state;
 	assert_int_equal(emu_camera_bulk_out(cam, junk, sizeof(junk)),
@@ -695,8 +697,10 @@ static void test_out_halt_until_clear(void **state)
 	assert_int_equal(emu_camera_bulk_out(cam, half, 8), 0);
 	assert_int_equal(emu_camera_clear_halt(cam, PTP_EP_BULK_OUT), 0);
 	host_cmd(cam, PTP_OC_GET_STORAGE_IDS, 2, 0, 0, 0);
-	mem_free(host_expect(cam, PTP_TYPE_DATA, PTP_OC_GET_STORAGE_IDS,
-			     &(size_t){ 0 }));
+	b = host_expect(cam, PTP_TYPE_DATA, PTP_OC_GET_STORAGE_IDS, &len);
+	assert_int_equal(get_u32le(b + 8), 2); /* not the dropped tid 1 */
+	assert_int_equal(len, 16);
+	mem_free(b);
 	host_response(cam, PTP_RC_OK);
 	emu_camera_destroy(cam);
 }
