@@ -114,8 +114,13 @@ int emu_camera_bulk_out(struct emu_camera *cam, const uint8_t *data,
 /*
  * Bulk IN: fills one host transfer of cap bytes from the queued packets,
  * stopping after a short packet (a ZLP counts: *got 0) or when cap is full.
- * AGAIN when nothing is ready (the device NAKs), PIPE when halted,
- * OVERFLOW when a packet does not fit in what is left of cap, NO_DEVICE.
+ * When the last packet is full and exactly fills cap, the ZLP stays
+ * queued and the next call returns 0 bytes. AGAIN when nothing is ready
+ * (the device NAKs; also before a latency fault's ready time), PIPE when
+ * halted, OVERFLOW when a packet does not fit in what is left of cap (the
+ * packet is lost; *got counts the bytes before it), INVALID for cap 0,
+ * NO_DEVICE when unplugged (unplug-at-frame: the read that reaches the
+ * unplug point returns it with *got bytes and the camera is unplugged).
  * Never blocks.
  */
 int emu_camera_bulk_in(struct emu_camera *cam, uint8_t *buf, size_t cap,

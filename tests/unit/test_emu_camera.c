@@ -3,6 +3,7 @@
  * sessions, the handshake bytes, DeviceInfo, 0x9202, 0x9209, live view,
  * events, controls, captures, EP0 requests, unplug; and a real PTP engine
  * (ptp_transact, sony_*) runs against it through the in-memory transport. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -753,6 +754,49 @@ static void test_in_queue_full_naks_out(void **state)
 	emu_camera_destroy(cam);
 }
 
+/* ---- threads: waits wake on events and unplug, not by polling --------- */
+
+struct waiter {
+	struct emu_camera *cam;
+	uint8_t ep;
+	bool woke;
+	int rc;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+	uint8_t b[64];
+	size_t got;
+
+	w->woke = emu_camera_wait(w->cam, w->ep, 10000);
+	w->rc = w->ep == PTP_EP_INTR_IN
+			? emu_camera_interrupt_in(w->cam, b, sizeof(b), &got)
+			: emu_camera_bulk_in(w->cam, b, sizeof(b), &got);
+	return NULL;
+}
+
+static void test_wait_wakes_other_thread(void **state)
+{
+	struct emu_camera *cam = emu_camera_create(NULL);
+	struct waiter ev = { .cam = cam, .ep = PTP_EP_INTR_IN };
+	struct waiter in = { .cam = cam, .ep = PTP_EP_BULK_IN };
+	pthread_t a, b;
+
+	(void)state;
+	assert_int_equal(pthread_create(&a, NULL, wait_thread, &ev), 0);
+	assert_int_equal(pthread_create(&b, NULL, wait_thread, &in), 0);
+	emu_camera_push_event(cam, SONY_EC_OBJECT_ADDED, SONY_HANDLE_CAPTURED);
+	assert_int_equal(pthread_join(a, NULL), 0);
+	assert_true(ev.woke);
+	assert_int_equal(ev.rc, 0);
+	emu_camera_unplug(cam);
+	assert_int_equal(pthread_join(b, NULL), 0);
+	assert_true(in.woke);
+	assert_int_equal(in.rc, ALPHAFS_ERR_NO_DEVICE);
+	emu_camera_destroy(cam);
+}
+
 /* ---- through the real PTP engine -------------------------------------- */
 
 static void test_engine_end_to_end(void **state)
@@ -871,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_out_halt_until_clear),
 		cmocka_unit_test(test_unplug_everywhere),
 		cmocka_unit_test(test_in_queue_full_naks_out),
+		cmocka_unit_test(test_wait_wakes_other_thread),
 		cmocka_unit_test(test_engine_end_to_end),
 		cmocka_unit_test(test_memusb_timeout_and_reset),
 		cmocka_unit_test(test_create_without_memory),
