@@ -39,6 +39,8 @@
  * known client uses it; the handler thread must not stall). */
 #define USBDEV_BLOCKING_REAP_MS 50
 
+static int claim_for(struct usbdev *u, UMockdevIoctlClient *c);
+
 static void complete(UMockdevIoctlClient *c, long res, int err)
 {
 	umockdev_ioctl_client_complete(c, res, err);
@@ -245,7 +247,7 @@ static int submit(struct usbdev *u, UMockdevIoctlClient *c,
 
 	if (e)
 		return e;
-	if (urb->type != USBDEVFS_URB_TYPE_CONTROL && u->claimed_by_other)
+	if (urb->type != USBDEVFS_URB_TYPE_CONTROL && claim_for(u, c))
 		return EBUSY; /* usbfs claims implicitly, and fails */
 	x = mem_calloc(1, sizeof(*x));
 	if (!x)
@@ -481,6 +483,17 @@ static bool read_uint(UMockdevIoctlClient *c, unsigned *out)
 	return true;
 }
 
+/* usbfs semantics: one file handle at a time holds an interface; another
+ * one claiming it (explicitly, or implicitly by submitting a bulk URB)
+ * gets EBUSY. */
+static int claim_for(struct usbdev *u, UMockdevIoctlClient *c)
+{
+	if (u->claimed_by_other || (u->claimer && u->claimer != c))
+		return EBUSY;
+	u->claimer = c;
+	return 0;
+}
+
 static int do_claim(struct usbdev *u, UMockdevIoctlClient *c)
 {
 	unsigned ifno;
@@ -489,7 +502,19 @@ static int do_claim(struct usbdev *u, UMockdevIoctlClient *c)
 		return EFAULT;
 	if (ifno != USBDEV_INTERFACE)
 		return ENOENT;
-	return u->claimed_by_other ? EBUSY : 0;
+	return claim_for(u, c);
+}
+
+static int do_release(struct usbdev *u, UMockdevIoctlClient *c)
+{
+	unsigned ifno;
+
+	if (!read_uint(c, &ifno))
+		return EFAULT;
+	if (ifno != USBDEV_INTERFACE || u->claimer != c)
+		return EINVAL;
+	u->claimer = NULL;
+	return 0;
 }
 
 static int do_clear_halt(struct usbdev *u, UMockdevIoctlClient *c)
@@ -534,7 +559,8 @@ static int do_getdriver(struct usbdev *u, UMockdevIoctlClient *c)
 		return EFAULT;
 	gd = (struct usbdevfs_getdriver *)(void *)d->data;
 	int e = ENODATA;
-	if (gd->interface == USBDEV_INTERFACE && u->claimed_by_other) {
+	if (gd->interface == USBDEV_INTERFACE &&
+	    (u->claimed_by_other || u->claimer)) {
 		memset(gd->driver, 0, sizeof(gd->driver));
 		memcpy(gd->driver, USBDEV_HOLDER_DRIVER,
 		       sizeof(USBDEV_HOLDER_DRIVER));
@@ -574,8 +600,9 @@ static int simple_ioctl(struct usbdev *u, UMockdevIoctlClient *c,
 	case USBDEVFS_CLAIMINTERFACE:
 		return do_claim(u, c);
 	case USBDEVFS_DISCONNECT_CLAIM:
-		return u->claimed_by_other ? EBUSY : 0;
+		return claim_for(u, c);
 	case USBDEVFS_RELEASEINTERFACE:
+		return do_release(u, c);
 	case USBDEVFS_SETINTERFACE:
 	case USBDEVFS_SETCONFIGURATION:
 	case USBDEVFS_RESETEP:
@@ -636,6 +663,8 @@ static void handle_client_vanished(UMockdevIoctlBase *h,
 	(void)h;
 	pthread_mutex_lock(&u->lock);
 	usbdev_drop_urbs(u, c);
+	if (u->claimer == c)
+		u->claimer = NULL;
 	for (size_t i = 0; i < USBDEV_MAX_CLIENTS; i++)
 		if (u->clients[i].c == c)
 			u->clients[i].c = NULL;

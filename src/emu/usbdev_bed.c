@@ -275,6 +275,7 @@ int usbdev_replug(struct usbdev *u, struct err_detail *err)
 	umockdev_testbed_uevent(u->tb, u->sysfs, "add");
 	pthread_mutex_lock(&u->lock);
 	u->down = false;
+	u->claimer = NULL; /* its holder opened the old node */
 	pthread_mutex_unlock(&u->lock);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct usbdev {
 	bool down;	/* unplugged: URBs fail, ioctls answer ENODEV */
 	bool in_sysfs;	/* the device node and record exist */
 	bool claimed_by_other;
+	UMockdevIoctlClient *claimer; /* the client holding the interface */
 	struct usbdev_stats stats;
 };
 
