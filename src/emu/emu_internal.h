@@ -223,6 +223,28 @@ bool emu_camera_schedule(struct emu_camera *cam, const struct emu_action *a);
 /* Closes the session and resets the PTP state machine. */
 void emu_camera_close_session(struct emu_camera *cam);
 
+/* One transaction being answered (responder.c, liveview.c). */
+struct emu_tx {
+	struct emu_camera *cam;
+	const struct ptp_params *cmd;
+	const uint8_t *data; /* host data phase (0x9205, 0x9207) */
+	size_t dlen;
+	uint64_t now;
+	uint64_t ready; /* when its answer becomes readable (latency) */
+};
+
+/* Starts a data container in c (12 header bytes reserved, capped). */
+void emu_tx_begin(struct buf *c);
+/* Finishes c as t's data container and queues it as one IN transfer
+ * (c is emptied). NULL when it could not be built (the phase is lost). */
+struct emu_xfer *emu_tx_queue_data(struct emu_tx *t, struct buf *c);
+/* Queues n bytes as t's data container. */
+void emu_tx_send(struct emu_tx *t, const void *p, size_t n);
+/* Queues t's response with code rc and no parameters. */
+void emu_tx_respond(struct emu_tx *t, uint16_t rc);
+/* GetObject(0xFFFFC002) (liveview.c). */
+void emu_liveview_poll(struct emu_tx *t);
+
 /* Responder entry point: one whole host container (lock held). Returns
  * false when the container is a protocol violation that halts OUT. */
 bool emu_responder_container(void *camera, const uint8_t *c, size_t len);
