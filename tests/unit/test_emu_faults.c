@@ -422,6 +422,45 @@ static void test_empty_ext_info_through_engine(void **state)
 	emu_camera_destroy(cam);
 }
 
+/* The engine and the emulator agree on recovery: a stalled or unanswered
+ * transaction fails, ptp_session_reset brings the camera back. */
+static void engine_recovers(const char *spec)
+{
+	struct emu_config cfg;
+	struct emu_camera *cam;
+	struct ptp_transport *t;
+	struct ptp_device_info di;
+	struct ptp_session s;
+	struct emu_stats st;
+
+	emu_config_default(&cfg);
+	assert_int_equal(emu_fault_parse(spec, &cfg.faults, NULL, 0), 0);
+	cam = emu_camera_create(&cfg);
+	t = emu_memusb_create(cam);
+	ptp_session_init(&s, t);
+	s.timeout_ms = 100;
+	assert_int_equal(ptp_open_session(&s, 1), 0);
+	assert_true(ptp_get_device_info(&s, &di) < 0); /* transaction 2 */
+	assert_int_equal(ptp_session_reset(&s), 0);
+	assert_int_equal(ptp_open_session(&s, 1), 0);
+	assert_int_equal(ptp_get_device_info(&s, &di), 0);
+	assert_string_equal(di.model, "ILCE-6300");
+	ptp_device_info_finish(&di);
+	emu_camera_get_stats(cam, &st);
+	assert_int_equal(st.resets, 1);
+	assert_int_equal(st.sessions_opened, 2);
+	ptp_session_finish(&s);
+	ptp_transport_destroy(t);
+	emu_camera_destroy(cam);
+}
+
+static void test_engine_recovers_from_stall_and_timeout(void **state)
+{
+	(void)state;
+	engine_recovers("stall-at=2");
+	engine_recovers("timeout-at=2");
+}
+
 static void test_denied_no_data(void **state)
 {
 	struct emu_camera *cam = faulty("denied-no-data");
@@ -614,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_hang_after_first),
 		cmocka_unit_test(test_empty_ext_info),
 		cmocka_unit_test(test_empty_ext_info_through_engine),
+		cmocka_unit_test(test_engine_recovers_from_stall_and_timeout),
 		cmocka_unit_test(test_denied_no_data),
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_zlp_frames),
