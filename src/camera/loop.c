@@ -73,6 +73,9 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	char why[ERR_DETAIL_MAX];
 	int rc = ALPHAFS_ERR_IO;
 
+	/* A transfer cut by camera_stop is not a fault to recover from. */
+	if (camera_stopping(cam))
+		return;
 	if (++L->recoveries > CAMERA_RECOVER_TRIES) {
 		snprintf(why, sizeof(why), "camera stopped answering: %s", what);
 		go_disconnected(cam, L, why);
@@ -160,7 +163,9 @@ static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 	if (!L->stall_reset_done) {
 		L->stall_reset_done = true;
 		L->stall_reported = false;
-		recover(cam, L, "live view refused for 3 s after the handshake");
+		snprintf(why, sizeof(why), "live view refused for %u ms after the handshake",
+			 CAMERA_STALL_RESET_MS);
+		recover(cam, L, why);
 		L->stall_reset_done = true; /* recover() restarted the loop */
 		return;
 	}

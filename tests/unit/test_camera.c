@@ -488,6 +488,35 @@ static void test_unplug_and_replug(void **state)
 	fixture_free(fx);
 }
 
+static void test_stall_reset_then_reported(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct camera_status st;
+	char why[ERR_DETAIL_MAX];
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_frames(fx, 2));
+	/* Live view refused for good (a stale remote owner): one session
+	 * reset, then the state says so; polling goes on. */
+	emu_camera_pause(fx->cam->emu, true);
+	assert_true(wait_state(fx, FRAME_STORE_CONNECTING));
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.session_resets, 1);
+	assert_true(st.connected);
+	assert_true(st.polls_denied > 0);
+	frame_store_get_state(fx->st, why, sizeof(why));
+	assert_non_null(strstr(why, "refused"));
+	assert_non_null(strstr(st.why, "refused"));
+	/* Frames again: LIVE, without another reset. */
+	emu_camera_pause(fx->cam->emu, false);
+	assert_true(wait_state(fx, FRAME_STORE_LIVE));
+	camera_get_status(fx->cam, &st);
+	camera_stop(fx->cam);
+	assert_int_equal(st.session_resets, 1);
+	fixture_free(fx);
+}
+
 static void test_stop_while_waiting(void **state)
 {
 	struct fixture *fx = fixture_new(NULL);
@@ -533,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_empty_ext_info_retried),
 		cmocka_unit_test(test_hang_recovered_by_reset),
 		cmocka_unit_test(test_unplug_and_replug),
+		cmocka_unit_test(test_stall_reset_then_reported),
 		cmocka_unit_test(test_stop_while_waiting),
 		cmocka_unit_test(test_stop_while_hung),
 	};
