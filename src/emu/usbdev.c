@@ -183,6 +183,37 @@ static int check_urb(const struct usbdevfs_urb *urb)
 	}
 }
 
+/*
+ * Follows the host's OUT containers by their length field to check that a
+ * container of an exact multiple of 512 bytes is ended by a ZLP (dossier
+ * §1.4). Returns false for a container that starts while a ZLP is owed.
+ */
+static bool out_framing_ok(struct usbdev *u, struct usbdev_client *cl,
+			   const uint8_t *p, size_t len)
+{
+	if (!cl)
+		return true;
+	if (len == 0) {
+		cl->zlp_owed = false;
+		return true;
+	}
+	if (cl->out_left == 0) {
+		if (cl->zlp_owed) {
+			cl->zlp_owed = false;
+			u->stats.zlp_missing++;
+			log_warn(EMU, "usbdev: host sent a new OUT container "
+				      "without the ZLP owed after a 512-byte "
+				      "multiple (dossier §1.4)");
+			return false;
+		}
+		cl->out_left = len >= 4 ? get_u32le(p) : 0;
+		cl->zlp_owed = cl->out_left > 0 &&
+			       cl->out_left % USBDEV_MAX_PACKET == 0;
+	}
+	cl->out_left = len < cl->out_left ? cl->out_left - (uint32_t)len : 0;
+	return true;
+}
+
 /* Returns AGAIN while the device NAKs (the URB stays pending, as the
  * host controller keeps retrying), 0 once the URB completed. */
 static int run_out(struct usbdev *u, struct usbdev_urb *x)
@@ -190,6 +221,9 @@ static int run_out(struct usbdev *u, struct usbdev_urb *x)
 	struct usbdevfs_urb *urb = urb_of(x);
 	size_t len = (size_t)urb->buffer_length;
 	const uint8_t *p = x->buf ? x->buf->data : (const uint8_t *)"";
+	struct usbdev_client *cl = client_slot(u, x->client);
+	bool zlp = (urb->flags & USBDEVFS_URB_ZERO_PACKET) && len > 0 &&
+		   len % USBDEV_MAX_PACKET == 0;
 	int rc = 0;
 
 	if (!x->data_sent) {
@@ -197,14 +231,16 @@ static int run_out(struct usbdev *u, struct usbdev_urb *x)
 		if (rc == ALPHAFS_ERR_AGAIN)
 			return rc;
 		x->data_sent = rc == 0;
+		if (rc == 0 && !out_framing_ok(u, cl, p, len))
+			rc = ALPHAFS_ERR_PIPE;
 	}
 	/* URB_ZERO_PACKET: the HCD appends a ZLP when the length is a
-	 * non-zero multiple of wMaxPacketSize (dossier §1.4). */
-	if (rc == 0 && (urb->flags & USBDEVFS_URB_ZERO_PACKET) && len > 0 &&
-	    len % USBDEV_MAX_PACKET == 0) {
+	 * non-zero multiple of wMaxPacketSize. */
+	if (rc == 0 && zlp) {
 		rc = u->ops->bulk_out(u->dev, p, 0);
 		if (rc == ALPHAFS_ERR_AGAIN)
 			return rc;
+		out_framing_ok(u, cl, p, 0);
 	}
 	if (rc == ALPHAFS_ERR_NO_DEVICE) {
 		u->down = true;
@@ -247,6 +283,11 @@ static int submit(struct usbdev *u, UMockdevIoctlClient *c,
 
 	if (e)
 		return e;
+	/* A usbfs without ZERO_PACKET refuses the unknown flag (devio.c
+	 * checks the flags it allows). */
+	if (u->opt.no_zero_packet_cap &&
+	    (urb->flags & USBDEVFS_URB_ZERO_PACKET))
+		return EINVAL;
 	if (urb->type != USBDEVFS_URB_TYPE_CONTROL && claim_for(u, c))
 		return EBUSY; /* usbfs claims implicitly, and fails */
 	x = mem_calloc(1, sizeof(*x));

@@ -24,6 +24,11 @@
  *     fail with ENODEV; DISCARDURB completes a pending URB with -ENOENT
  *     and what it holds so far, or answers EINVAL when it already
  *     completed.
+ *   - OUT framing is checked (dossier §1.4): a container whose length is a
+ *     multiple of 512 must be followed by a ZLP before the next container;
+ *     if the host sends the next one instead, that URB fails with -EPIPE
+ *     (a strict device stalls a run-on transfer) and zlp_missing counts
+ *     it. Containers split over several URBs are fine.
  *   - Busy polling: umockdev's device fd always polls readable, so libusb
  *     reaps in a loop while a transfer waits. A second empty REAPURBNDELAY
  *     in a row waits up to reap_wait_ms for the device (ops->wait) before
@@ -99,6 +104,7 @@ struct usbdev;
 /* Counters, for tests and the busy-poll measurement. */
 struct usbdev_stats {
 	uint64_t submits, reaps, empty_reaps, waits, discards, clients;
+	uint64_t zlp_missing; /* OUT containers of 512-multiples with no ZLP */
 };
 
 /*

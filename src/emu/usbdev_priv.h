@@ -31,6 +31,10 @@ struct usbdev_urb {
 struct usbdev_client {
 	UMockdevIoctlClient *c; /* identity only (not referenced) */
 	unsigned empty_reaps;	/* consecutive empty REAPURBNDELAYs */
+	/* OUT framing check (dossier §1.4): bytes left of the container
+	 * being sent, and whether a ZLP is owed before the next one. */
+	uint32_t out_left;
+	bool zlp_owed;
 };
 
 struct usbdev {

@@ -503,12 +503,14 @@ static void print_stats(struct launcher *l)
 	usbdev_get_stats(l->dev, &s);
 	fprintf(stderr,
 		"alphafs-emulator: cpu user %ld.%06lds sys %ld.%06lds; urbs "
-		"%llu, reaps %llu (empty %llu, braked %llu), discards %llu\n",
+		"%llu, reaps %llu (empty %llu, braked %llu), discards %llu, "
+		"missing OUT ZLPs %llu\n",
 		(long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
 		(long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
 		(unsigned long long)s.submits, (unsigned long long)s.reaps,
 		(unsigned long long)s.empty_reaps,
-		(unsigned long long)s.waits, (unsigned long long)s.discards);
+		(unsigned long long)s.waits, (unsigned long long)s.discards,
+		(unsigned long long)s.zlp_missing);
 }
 
 static int start(struct launcher *l)

@@ -130,9 +130,14 @@ static int run_bulk(struct usb_transport *t, uint8_t ep, uint8_t *buf,
 	r = libusb_submit_transfer(x);
 	if (r < 0) {
 		libusb_free_transfer(x);
-		return r == LIBUSB_ERROR_NOT_SUPPORTED
-			       ? ALPHAFS_ERR_UNSUPPORTED
-			       : note(t, usb_map_libusb_error(r));
+		/* ADD_ZERO_PACKET refused: libusb says NOT_SUPPORTED where it
+		 * checks the usbfs capability (>= 1.0.27); 1.0.26 passes the
+		 * flag on and an old usbfs rejects it (EINVAL -> IO). Nothing
+		 * was sent either way, so the caller may retry without. */
+		if (flags && (r == LIBUSB_ERROR_NOT_SUPPORTED ||
+			      r == LIBUSB_ERROR_IO))
+			return ALPHAFS_ERR_UNSUPPORTED;
+		return note(t, usb_map_libusb_error(r));
 	}
 	while (!done) {
 		r = libusb_handle_events_completed(t->ctx, &done);

@@ -207,10 +207,21 @@ static void test_zlp_out_data_phase(void **state)
 	read_response(t, b, &rc);
 	assert_true(rc >= RC_OK);
 	s.next_tid++;
-	/* The pipe is in step: the next transaction works. */
-	struct frame *f = NULL;
-	assert_int_equal(fetch_frame(&s, &f), 0);
-	frame_unref(f);
+	/* The next container goes out at once: the emulated device stalls a
+	 * container that starts while the ZLP is still owed. */
+	struct ptp_header h;
+	size_t got = 0;
+	put_command(cmd, PTP_HEADER_SIZE, OP_GET_DEVICE_INFO, s.next_tid, 0);
+	assert_int_equal(t->ops->bulk_out(t, cmd, PTP_HEADER_SIZE,
+					  IO_TIMEOUT_MS),
+			 0);
+	assert_int_equal(t->ops->bulk_in(t, b, BULK_CAP, &got, IO_TIMEOUT_MS),
+			 0);
+	read_header(b, got, &h);
+	assert_int_equal(h.code, OP_GET_DEVICE_INFO);
+	read_response(t, b, &rc);
+	assert_int_equal(rc, RC_OK);
+	s.next_tid++;
 	ptp_session_finish(&s);
 	ptp_transport_destroy(t);
 }
