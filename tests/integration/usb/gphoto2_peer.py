@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""gphoto2 (an independent client written against real Sony bodies) against
+the emulated camera through the real libusb. Run under alphafs-emulator:
+
+    alphafs-emulator -- gphoto2_peer.py autodetect|summary|movie
+
+On failure, gphoto2's debug log is kept next to the test's working
+directory (gphoto2-<check>.log) and its tail printed, so what it sent can
+be compared with the dossier."""
+import os
+import subprocess
+import sys
+import tempfile
+
+MOVIE_FRAMES = 30
+GPHOTO_TIMEOUT_S = 120
+
+
+def gphoto2(check, args, home):
+    log = os.path.abspath(f"gphoto2-{check}.log")
+    cmd = ["gphoto2", "--debug", f"--debug-logfile={log}"] + args
+    env = dict(os.environ, HOME=home)  # no ~/.gphoto settings leak in
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=env, timeout=GPHOTO_TIMEOUT_S)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr.decode(errors="replace"))
+        with open(log, errors="replace") as f:
+            sys.stderr.write("".join(f.readlines()[-40:]))
+    else:
+        os.unlink(log)
+    return p
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check_autodetect(home):
+    p = gphoto2("autodetect", ["--auto-detect"], home)
+    out = p.stdout.decode()
+    port = os.environ["ALPHAFS_EMU_PORT"]
+    lines = [l for l in out.splitlines() if port in l]
+    if p.returncode != 0 or not lines:
+        fail(f"--auto-detect did not list {port}:\n{out}")
+    if not lines[0].startswith("Sony "):
+        fail(f"not listed as a Sony model: {lines[0]!r}")
+    print(lines[0].strip())
+
+
+def check_summary(home):
+    p = gphoto2("summary", ["--summary"], home)
+    out = p.stdout.decode()
+    if p.returncode != 0:
+        fail(f"--summary exited {p.returncode}")
+    for want in ("Model: ILCE-6300",
+                 "Serial Number: " + os.environ["ALPHAFS_EMU_SERIAL"],
+                 "Vendor Extension ID: 0x11", "Sony Capture"):
+        if want not in out:
+            fail(f"--summary lacks {want!r}:\n{out}")
+    print("summary ok")
+
+
+def split_jpegs(data):
+    """Frames written back to back: each from FF D8 to the FF D9 that ends
+    its entropy-coded data (markers inside are FF 00 stuffed or FF Dx
+    restarts, so the first FF D9 after SOS ends the frame)."""
+    frames, i = [], 0
+    while True:
+        s = data.find(b"\xff\xd8", i)
+        if s < 0:
+            break
+        e = data.find(b"\xff\xd9", s + 2)
+        if e < 0:
+            fail(f"frame at byte {s} has no EOI")
+        frames.append(data[s:e + 2])
+        i = e + 2
+    if data[i:].strip(b"\x00"):
+        fail(f"{len(data) - i} stray bytes after the last frame")
+    return frames
+
+
+def decode(jpeg, tmp):
+    path = os.path.join(tmp, "f.jpg")
+    with open(path, "wb") as f:
+        f.write(jpeg)
+    p = subprocess.run(["djpeg", "-outfile", os.devnull, path],
+                       stderr=subprocess.PIPE)
+    return p.returncode == 0 and not p.stderr, p.stderr.decode()
+
+
+def check_movie(home):
+    p = gphoto2("movie", [f"--capture-movie={MOVIE_FRAMES}", "--stdout"],
+                home)
+    if p.returncode != 0:
+        fail(f"--capture-movie exited {p.returncode}")
+    frames = split_jpegs(p.stdout)
+    # gphoto2 2.5.28 writes one frame more than asked (its loop runs while
+    # frames <= N), as with a real body.
+    if len(frames) < MOVIE_FRAMES:
+        fail(f"{len(frames)} frames, want {MOVIE_FRAMES}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, fr in enumerate(frames):
+            ok, err = decode(fr, tmp)
+            if not ok:
+                fail(f"frame {n} ({len(fr)} bytes) does not decode: {err}")
+    print(f"{len(frames)} frames, all decode")
+
+
+CHECKS = {"autodetect": check_autodetect, "summary": check_summary,
+          "movie": check_movie}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
+        sys.exit(f"usage: {sys.argv[0]} {'|'.join(CHECKS)}")
+    with tempfile.TemporaryDirectory() as home:
+        CHECKS[sys.argv[1]](home)
