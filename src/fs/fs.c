@@ -196,6 +196,15 @@ void fs_unmount(struct fs *fs)
 	fs->se = NULL;
 }
 
+/* Files still open when the session ended get no RELEASE: free them. */
+static void free_open_handles(struct fs *fs)
+{
+	while (fs->readers.next != &fs->readers)
+		fs_stream_release(fs, fs->readers.next->h);
+	while (fs->snap_handles)
+		fs_snap_release(fs, fs->snap_handles);
+}
+
 void fs_destroy(struct fs *fs)
 {
 	if (!fs)
@@ -203,6 +212,7 @@ void fs_destroy(struct fs *fs)
 	fs_unmount(fs);
 	if (fs->listener_id >= 0)
 		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
+	free_open_handles(fs);
 	pthread_mutex_lock(&fs->lock);
 	fs_adverts_clear_locked(fs);
 	pthread_mutex_unlock(&fs->lock);

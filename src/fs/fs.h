@@ -154,6 +154,7 @@ struct fs_reader {
 	size_t off;	   /* bytes of cur already returned */
 	uint64_t last_seq; /* seq of cur (0 before the first) */
 	struct fuse_pollhandle *ph;
+	struct fs_handle *h; /* the open handle owning this reader */
 	struct fs_reader *next, *prev;
 	uint64_t skipped;
 };

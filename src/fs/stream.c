@@ -101,6 +101,7 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	h->ino = FS_INO_STREAM;
 	h->pid = fuse_req_ctx(req)->pid;
 	h->rd = rd;
+	rd->h = h;
 	/* Start at the SOI of the newest whole frame: ffmpeg's probe gets
 	 * data at once. */
 	rd->cur = frame_store_latest(fs->cfg.store);
