@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -429,6 +430,9 @@ static void exec_child(struct launcher *l)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* Ends what the command left in its process group (a daemon it started,
+ * a pipeline) before the testbed goes: they would hang without it. As a
+ * child subreaper the launcher also inherits and reaps orphans. */
 static void kill_group(pid_t pgid)
 {
 	uint64_t deadline = clock_now_ms() + KILL_GRACE_MS;
@@ -436,13 +440,15 @@ static void kill_group(pid_t pgid)
 	if (kill(-pgid, SIGTERM) < 0)
 		return; /* nothing left */
 	while (clock_now_ms() < deadline) {
+		while (waitpid(-1, NULL, WNOHANG) > 0) {
+		}
 		if (kill(-pgid, 0) < 0)
 			return;
-		while (waitpid(-pgid, NULL, WNOHANG) > 0) {
-		}
-		clock_sleep_ms(LOOP_TICK_MS);
+		clock_sleep_ms(LOOP_TICK_MS / 5);
 	}
 	kill(-pgid, SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0) {
+	}
 }
 
 static int exit_status(int st)
@@ -554,6 +560,9 @@ int main(int argc, char **argv)
 		return r;
 	ensure_preload(argv);
 	unsetenv(REEXEC_ENV);
+	/* Orphans of the command become ours, so we can reap (and stop) them
+	 * before the testbed disappears. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (setup_signals() < 0 || start(&l) < 0) {
 		usbdev_destroy(l.dev);
 		emu_camera_destroy(l.cam);
