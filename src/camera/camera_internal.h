@@ -49,6 +49,9 @@
  * camera is unplugged. */
 #define CAMERA_RECOVER_WAIT_MS 200
 #define CAMERA_REOPEN_WAIT_MS 500
+/* Session setup answered non-OK (busy while settling): tries, pause. */
+#define CAMERA_SETUP_TRIES 50
+#define CAMERA_SETUP_RETRY_MS 20
 /* Events taken off the interrupt pipe between two polls. */
 #define CAMERA_EVENTS_PER_ROUND 8
 /* A failed allocation in the loop: wait this long and go on. */

@@ -171,16 +171,12 @@ static int publish_info(struct camera *cam, struct ptp_device_info *di)
 	return rc;
 }
 
-static int setup(struct camera *cam, struct err_detail *err, bool settle)
+/* GetDeviceInfo, the PC Remote check, the handshake, the identity. */
+static int identify(struct camera *cam, struct err_detail *err)
 {
 	struct ptp_device_info di;
 	int rc;
 
-	if (settle)
-		settle_device(cam);
-	rc = open_session(cam, err);
-	if (rc < 0)
-		return rc;
 	rc = ptp_get_device_info(&cam->s, &di);
 	if (rc < 0)
 		return fail_from_session(cam, err, rc, "GetDeviceInfo");
@@ -201,6 +197,34 @@ static int setup(struct camera *cam, struct err_detail *err, bool settle)
 	ptp_device_info_finish(&di);
 	if (rc < 0)
 		return err_set(err, rc, "recording the camera identity");
+	return 0;
+}
+
+/*
+ * A body that answers non-OK (DeviceBusy while it settles after the
+ * session opens, dossier §7.4) is asked again: at most
+ * CAMERA_SETUP_TRIES times, CAMERA_SETUP_RETRY_MS apart.
+ */
+static int setup(struct camera *cam, struct err_detail *err, bool settle)
+{
+	struct err_detail e;
+	int rc;
+
+	if (settle)
+		settle_device(cam);
+	rc = open_session(cam, err);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0;; i++) {
+		err_clear(&e);
+		rc = identify(cam, &e);
+		if (rc != ALPHAFS_ERR_PTP_RESPONSE || i + 1 >= CAMERA_SETUP_TRIES ||
+		    camera_stopping(cam))
+			break;
+		clock_sleep_ms(CAMERA_SETUP_RETRY_MS);
+	}
+	if (rc < 0)
+		return err_set(err, rc, "%s", e.msg);
 	cam->session_ready = true;
 	log_info(SONY, "%s: session open, Sony protocol 0x%04X", cam->t->name,
 		 cam->ext.version);

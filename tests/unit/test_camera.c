@@ -442,6 +442,23 @@ static void test_empty_ext_info_retried(void **state)
 	fixture_free(fx);
 }
 
+static void test_busy_during_setup(void **state)
+{
+	struct emu_faults f = { .busy = 12 };
+	struct fixture *fx = fixture_new(&f);
+	struct camera_status st;
+
+	(void)state;
+	/* DeviceBusy right after OpenSession: GetDeviceInfo and the
+	 * handshake are asked again within their budget. */
+	start_ok(fx);
+	assert_true(wait_frames(fx, 3));
+	camera_get_status(fx->cam, &st);
+	camera_stop(fx->cam);
+	assert_int_equal(st.busy_retries, 0); /* all spent during setup */
+	fixture_free(fx);
+}
+
 static void test_hang_recovered_by_reset(void **state)
 {
 	struct emu_faults f = { .hang_after_first = true };
@@ -560,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_bad_datasets_rejected),
 		cmocka_unit_test(test_busy_storm_recovered),
 		cmocka_unit_test(test_empty_ext_info_retried),
+		cmocka_unit_test(test_busy_during_setup),
 		cmocka_unit_test(test_hang_recovered_by_reset),
 		cmocka_unit_test(test_unplug_and_replug),
 		cmocka_unit_test(test_stall_reset_then_reported),
