@@ -209,11 +209,15 @@ struct sony_lv_result {
 	uint16_t rc;	     /* on PTP_RESPONSE: the camera's code */
 };
 /*
- * One GetObject(0xFFFFC002). Returns 0 with a whole frame; AGAIN when the
- * camera has no new frame (AccessDenied 0x200F); BUSY-like codes as
- * PTP_RESPONSE with rc set (0x2019 DeviceBusy, 0x2009 before live view);
- * REJECTED with the reason for a torn or inconsistent frame; or a transport
- * error. Never sleeps: the caller paces and retries.
+ * One GetObject(0xFFFFC002). Returns 0 with a whole frame (built without a
+ * copy: the frame owns the data-phase buffer); AGAIN when the camera has
+ * no new frame (AccessDenied 0x200F, any data discarded, rc set); other
+ * codes as PTP_RESPONSE with rc set (0x2019 DeviceBusy, 0x2009 before live
+ * view); REJECTED with the reason for a torn or inconsistent frame,
+ * including TRANSFER for a data phase cut short on the wire (the engine's
+ * TRUNCATED; s->desynced says whether the pipe needs a reset); NOMEM; or
+ * a transport error. Never sleeps: the caller paces and retries. Owner
+ * thread only.
  */
 int sony_liveview_fetch(struct ptp_session *s, struct sony_lv_result *out);
 
