@@ -109,10 +109,15 @@ struct sony_ext_info {
 	struct ptp_u16_list controls;
 };
 /* Parses the 0x9202 data phase. An empty buffer gives AGAIN (the body is
- * still starting up, dossier §3.2). */
+ * still starting up, dossier §3.2); a cut list TRUNCATED; a count above
+ * PTP_ARRAY_MAX TOO_BIG; NOMEM. Bytes after the two lists are ignored. On
+ * error *out holds nothing; on success free with sony_ext_info_finish.
+ * Pure. */
 int sony_ext_info_parse(const uint8_t *buf, size_t len,
 			struct sony_ext_info *out);
+/* Appends the dataset to b (errors latch in b). */
 void sony_ext_info_write(struct buf *b, const struct sony_ext_info *ei);
+/* Frees the lists; NULL and finished structs are fine. */
 void sony_ext_info_finish(struct sony_ext_info *ei);
 
 /* ---- handshake ---------------------------------------------------------- */
@@ -154,20 +159,29 @@ struct sony_prop_table {
  * 8-byte header is there. Never reads outside buf.
  */
 int sony_props_parse(const uint8_t *buf, size_t len, struct sony_prop_table *out);
+/* Appends a blob with count = t->n (errors latch in b). */
 void sony_props_write(struct buf *b, const struct sony_prop_table *t);
+/* Frees every entry; NULL and finished tables are fine. */
 void sony_props_finish(struct sony_prop_table *t);
+/* The entry for code, pointing into t, or NULL. */
 const struct ptp_prop_desc *sony_props_find(const struct sony_prop_table *t,
 					    uint16_t code);
-/* Fetches and parses 0x9209. */
+/* Runs 0x9209 and parses it into *out (caller finishes it). Returns 0,
+ * the parse error (message in s->err), or as sony_transact. Owner thread
+ * only. */
 int sony_props_fetch(struct ptp_session *s, struct sony_prop_table *out);
 
 /* ---- control ------------------------------------------------------------ */
-/* 0x9205: sets code to v (encoded in v->type). */
+/* 0x9205: sets code to v, sent as the bare value in v->type (dossier
+ * §5.4). INVALID for a NULL v or a type without a wire form here (128-bit,
+ * arrays); otherwise as sony_transact. Owner thread only. */
 int sony_set_control_a(struct ptp_session *s, uint16_t code,
 		       const struct ptp_value *v);
-/* 0x9207 with a UINT16 button value (SONY_BUTTON_DOWN/UP). */
+/* 0x9207 with a UINT16 button value (SONY_BUTTON_DOWN/UP, dossier §5.5).
+ * Returns as sony_transact. Owner thread only. */
 int sony_button(struct ptp_session *s, uint16_t code, uint16_t value);
-/* 0x9207 with a signed one-byte step (+1 / -1; dossier §5.5). */
+/* 0x9207 with a signed one-byte step (+1 / -1; dossier §5.5). Returns as
+ * sony_transact. Owner thread only. */
 int sony_step(struct ptp_session *s, uint16_t code, int8_t step);
 
 /* ---- live view (GetObject 0xFFFFC002) ---------------------------------- */
