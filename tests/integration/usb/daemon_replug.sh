@@ -20,6 +20,7 @@ wait_status() {
 	i=0
 	while [ $i -lt 200 ]; do
 		grep -q "$1" "$mnt/info/status" 2>/dev/null && return 0
+		kill -0 $daemon 2>/dev/null || fail "the daemon exited"
 		sleep 0.1; i=$((i + 1))
 	done
 	fail "status never showed '$1': $(cat "$mnt/info/status" 2>&1)"
