@@ -6,7 +6,8 @@ import os
 import stat
 import subprocess
 
-from alphafs_e2e import check, mounted, run_test, status, marker, check_whole
+from alphafs_e2e import (check, check_whole, marker, mounted, run_test, status,
+                         wait_until)
 
 FILES = {
     "live/latest.jpg": 0o444,
@@ -66,6 +67,19 @@ def check_stat_then_read(mp):
         if rel.endswith(".jpg"):
             check_whole(data, rel)
             marker(data)
+    # The frame changes between the stat and the open: the open still gets
+    # the frame whose size the stat reported (per-caller advertisement).
+    path = mp + "/live/latest.jpg"
+    for i in range(10):
+        st = os.stat(path)
+        seq0 = int(status(mp)["last_seq"])
+        wait_until(lambda: int(status(mp)["last_seq"]) > seq0, 10,
+                   "a newer frame")
+        with open(path, "rb") as f:
+            data = f.read()
+        check(len(data) == st.st_size,
+              "#%d: stat %d, then read %d after a new frame" % (
+                  i, st.st_size, len(data)))
 
 
 def check_errors(mp):
