@@ -37,8 +37,11 @@ static int sdio_connect(struct ptp_session *s, uint32_t phase)
 	return rc;
 }
 
-/* One 0x9202; AGAIN when the data phase came back empty. */
-static int ext_info_once(struct ptp_session *s, struct sony_ext_info *ext)
+/* One 0x9202; AGAIN when the data phase came back empty. The legacy form
+ * is the single parameter 0xC8 that older libgphoto2, ptpy and INDIGO send
+ * (dossier §3.2). */
+static int ext_info_once(struct ptp_session *s, struct sony_ext_info *ext,
+			 bool legacy)
 {
 	struct ptp_request req = {
 		.code = SONY_OC_GET_EXT_DEVICE_INFO,
@@ -49,6 +52,11 @@ static int ext_info_once(struct ptp_session *s, struct sony_ext_info *ext)
 	struct ptp_response resp;
 	int rc;
 
+	if (legacy) {
+		req.nparams = 1;
+		req.params[0] = SONY_PROTOCOL_200;
+		req.params[1] = 0;
+	}
 	rc = sony_transact(s, &req, &resp);
 	if (rc == 0) {
 		rc = sony_ext_info_parse(resp.data, resp.data_len, ext);
@@ -61,14 +69,26 @@ static int ext_info_once(struct ptp_session *s, struct sony_ext_info *ext)
 	return rc;
 }
 
+/*
+ * A body that refuses the 3.00 request outright (any non-OK answer) is
+ * asked once in the legacy form, which every 2.00 client uses; the a6300's
+ * answer to (0x12C, 1) is unverified (dossier §3.4).
+ */
 static int ext_info(struct ptp_session *s, struct sony_ext_info *ext)
 {
+	bool legacy = false;
 	int rc = ALPHAFS_ERR_AGAIN;
 
 	for (unsigned i = 0; i < SONY_EXT_INFO_TRIES; i++) {
 		if (i > 0)
 			clock_sleep_ms(SONY_EXT_INFO_RETRY_MS);
-		rc = ext_info_once(s, ext);
+		rc = ext_info_once(s, ext, legacy);
+		if (rc == ALPHAFS_ERR_PTP_RESPONSE && !legacy) {
+			log_info(SONY, "%s; asking again with 0x%04X", s->err.msg,
+				 SONY_PROTOCOL_200);
+			legacy = true;
+			rc = ext_info_once(s, ext, legacy);
+		}
 		if (rc != ALPHAFS_ERR_AGAIN)
 			return rc;
 		log_dbg(SONY, "GetSDIOExtDeviceInfo: empty reply, try %u of %u",

@@ -127,7 +127,9 @@ void sony_ext_info_finish(struct sony_ext_info *ei);
 
 /*
  * Runs SDIOConnect(1), SDIOConnect(2), GetExtDeviceInfo(0x12C, 1) (retrying
- * an empty reply), SDIOConnect(3). The session must be open. Fills *ext
+ * an empty reply; asked once as GetExtDeviceInfo(0xC8) if the body refuses
+ * the two-parameter form), SDIOConnect(3). The version in the reply is
+ * trusted (dossier §3.4). The session must be open. Fills *ext
  * (caller finishes it; on error it holds nothing). Returns 0, PTP_RESPONSE
  * (the failing operation and code in s->err), AGAIN when every 0x9202 try
  * came back empty, a parse error of the 0x9202 reply, or a transport error.

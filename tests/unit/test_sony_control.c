@@ -40,6 +40,7 @@ struct fake {
 	size_t in_head, in_n;
 	/* policy */
 	unsigned empty_ext_left;
+	bool ext_one_param_only; /* a body that refuses (0x12C, 1) */
 	uint16_t sdio_rc[4]; /* per phase; 0 = OK */
 	uint16_t lv_rc;
 	const uint8_t *lv_data;
@@ -85,7 +86,9 @@ static void answer(struct fake *f, const struct ptp_params *cmd)
 		      zeros, sizeof(zeros), true);
 		break;
 	case SONY_OC_GET_EXT_DEVICE_INFO:
-		if (f->empty_ext_left > 0) {
+		if (f->ext_one_param_only && cmd->nparams != 1) {
+			reply(f, cmd, PTP_RC_PARAMETER_NOT_SUPPORTED, NULL, 0, false);
+		} else if (f->empty_ext_left > 0) {
 			f->empty_ext_left--;
 			reply(f, cmd, 0, NULL, 0, true);
 		} else {
@@ -285,6 +288,27 @@ static void test_handshake_gives_up_after_budget(void **state)
 	ptp_session_finish(&s);
 }
 
+static void test_handshake_legacy_ext_info(void **state)
+{
+	struct fake *f = *state;
+	struct sony_ext_info ext;
+	struct ptp_session s;
+
+	f->ext_one_param_only = true;
+	session(f, &s, 2);
+	assert_int_equal(sony_handshake(&s, &ext), 0);
+	assert_int_equal(ext.version, SONY_PROTOCOL_200);
+	/* (0x12C, 1) refused, then (0xC8) as older clients send it. */
+	assert_int_equal(f->nops, 5);
+	assert_int_equal(f->ops[2].nparams, 2);
+	assert_int_equal(f->ops[3].code, SONY_OC_GET_EXT_DEVICE_INFO);
+	assert_int_equal(f->ops[3].nparams, 1);
+	assert_int_equal(f->ops[3].params[0], SONY_PROTOCOL_200);
+	assert_int_equal(f->ops[4].params[0], 3);
+	sony_ext_info_finish(&ext);
+	ptp_session_finish(&s);
+}
+
 static void test_handshake_refused(void **state)
 {
 	struct fake *f = *state;
@@ -455,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_retries_empty_ext_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_gives_up_after_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_legacy_ext_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_button_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_control_a_bytes, setup, teardown),
