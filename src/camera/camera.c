@@ -65,6 +65,13 @@ static int spawn_owner(struct camera *cam)
 	return 0;
 }
 
+static void set_accepting(struct camera *cam, bool on)
+{
+	pthread_mutex_lock(&cam->lock);
+	cam->accepting = on;
+	pthread_mutex_unlock(&cam->lock);
+}
+
 int camera_start(struct camera *cam, char *err, size_t cap)
 {
 	struct err_detail e = { 0 };
@@ -76,8 +83,14 @@ int camera_start(struct camera *cam, char *err, size_t cap)
 	rc = camera_transport_open(cam, &e);
 	if (rc == 0)
 		rc = camera_session_setup(cam, &e);
-	if (rc == 0)
+	if (rc == 0) {
+		/* Before the thread exists, so it can only move on from here. */
+		camera_note_connected(cam, true, "");
+		set_accepting(cam, true);
 		rc = spawn_owner(cam);
+		if (rc < 0)
+			set_accepting(cam, false);
+	}
 	if (rc < 0) {
 		if (e.code == 0)
 			err_set(&e, rc, "%s", alphafs_strerror(rc));
@@ -86,12 +99,9 @@ int camera_start(struct camera *cam, char *err, size_t cap)
 		camera_transport_close(cam);
 		emu_camera_destroy(cam->emu);
 		cam->emu = NULL;
+		camera_note_connected(cam, false, e.msg);
 		return rc;
 	}
-	pthread_mutex_lock(&cam->lock);
-	cam->accepting = true;
-	pthread_mutex_unlock(&cam->lock);
-	camera_note_connected(cam, true, "");
 	cam->started = true;
 	return 0;
 }

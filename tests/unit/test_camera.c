@@ -442,6 +442,27 @@ static void test_empty_ext_info_retried(void **state)
 	fixture_free(fx);
 }
 
+static void test_start_fails_cleanly(void **state)
+{
+	struct emu_faults f = { .empty_ext_info = SONY_EXT_INFO_TRIES + 5 };
+	struct fixture *fx = fixture_new(&f);
+	struct camera_request req = { handle_run, handle_done, NULL };
+	struct camera_status st;
+	char err[256] = "";
+
+	(void)state;
+	/* A body that never finishes starting up: start reports it in one
+	 * line and leaves nothing running. */
+	assert_int_equal(camera_start(fx->cam, err, sizeof(err)), ALPHAFS_ERR_AGAIN);
+	assert_non_null(strstr(err, "starting up"));
+	camera_get_status(fx->cam, &st);
+	assert_false(st.connected);
+	assert_int_equal(camera_submit(fx->cam, &req), ALPHAFS_ERR_CLOSED);
+	assert_int_equal(frames_seen(fx), 0);
+	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
 static void test_busy_during_setup(void **state)
 {
 	struct emu_faults f = { .busy = 12 };
@@ -577,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_bad_datasets_rejected),
 		cmocka_unit_test(test_busy_storm_recovered),
 		cmocka_unit_test(test_empty_ext_info_retried),
+		cmocka_unit_test(test_start_fails_cleanly),
 		cmocka_unit_test(test_busy_during_setup),
 		cmocka_unit_test(test_hang_recovered_by_reset),
 		cmocka_unit_test(test_unplug_and_replug),
