@@ -147,12 +147,8 @@ static int publish_info(struct camera *cam, struct ptp_device_info *di)
 	ci.vendor_ext_id = di->vendor_ext_id;
 	ci.vendor_ext_version = di->vendor_ext_version;
 	ci.sony_protocol = cam->ext.version;
-	if (cam->src.kind == CAMERA_SOURCE_EMULATE) {
-		ci.usb_vendor = EMU_USB_VENDOR;
-		ci.usb_product = EMU_USB_PRODUCT;
-	} else {
-		ci.usb_vendor = SONY_USB_VENDOR; /* product: not exposed by usb */
-	}
+	ci.usb_vendor = cam->t->usb_vendor;
+	ci.usb_product = cam->t->usb_product;
 	/* Move the lists (no copy); the merge appends the Sony codes. */
 	ci.operations = di->operations;
 	ci.events = di->events;

@@ -124,6 +124,8 @@ struct ptp_transport *emu_memusb_create(struct emu_camera *cam)
 		return NULL;
 	m->base.ops = &memusb_ops;
 	m->base.max_packet = EMU_MAX_PACKET;
+	m->base.usb_vendor = EMU_USB_VENDOR;
+	m->base.usb_product = EMU_USB_PRODUCT;
 	snprintf(m->base.name, sizeof(m->base.name), "%s", "emulated");
 	m->cam = cam;
 	return &m->base;

@@ -83,6 +83,7 @@ struct ptp_transport {
 	const struct ptp_transport_ops *ops;
 	size_t max_packet; /* bulk wMaxPacketSize: 512 on a USB 2.0 body */
 	char name[64];	   /* for messages: "usb:001,002", "emulated" */
+	uint16_t usb_vendor, usb_product; /* the device's ids (info/device) */
 };
 
 static inline void ptp_transport_destroy(struct ptp_transport *t)

@@ -563,6 +563,8 @@ static int setup(struct usb_transport *t, const struct camera_source *sel,
 		t->ep_intr = c->ep_intr;
 		t->base.max_packet = c->max_packet ? c->max_packet
 						   : USB_DEFAULT_MAX_PACKET;
+		t->base.usb_vendor = c->vendor;
+		t->base.usb_product = c->product;
 		usb_port_name(c->bus, c->dev, t->base.name,
 			      sizeof(t->base.name));
 	}

@@ -30,6 +30,8 @@ cp "$mnt/live/latest.jpg" "$dir/a.jpg" && djpeg "$dir/a.jpg" >/dev/null ||
 	fail "first frame does not decode"
 grep -q "^serial: $ALPHAFS_EMU_SERIAL" "$mnt/info/device" ||
 	fail "info/device lacks the serial: $(cat "$mnt/info/device")"
+grep -q "^usb_id: 054c:079c" "$mnt/info/device" ||
+	fail "info/device lacks the USB ids: $(cat "$mnt/info/device")"
 kill -USR1 "$launcher"
 wait_status "^state: disconnected"
 kill -USR2 "$launcher"
