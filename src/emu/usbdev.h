@@ -135,6 +135,14 @@ void usbdev_destroy(struct usbdev *u);
 void usbdev_unplug(struct usbdev *u);
 int usbdev_replug(struct usbdev *u, struct err_detail *err);
 
+/* Sets the USB serial (iSerialNumber and the sysfs record) the device
+ * shows from the next usbdev_replug on: "another body plugged into the
+ * same port". Only while unplugged (STATE otherwise); INVALID for a
+ * string that is not printable ASCII or too long. The camera's own
+ * DeviceInfo serial is not changed. Owner's thread. */
+int usbdev_set_serial(struct usbdev *u, const char *serial,
+		      struct err_detail *err);
+
 /* Follows an unplug the device did by itself (ops->plugged false): call
  * from the owner's loop now and then (cheap). */
 void usbdev_sync(struct usbdev *u);
@@ -174,6 +182,7 @@ const char *usbdev_fault_help(void);
 enum usbdev_cmd_kind {
 	USBDEV_CMD_UNPLUG, /* "unplug" */
 	USBDEV_CMD_REPLUG, /* "replug" */
+	USBDEV_CMD_REPLUG_SERIAL, /* "replug-serial S": another body */
 	USBDEV_CMD_FAULT,  /* "fault SPEC" (replaces the active faults) */
 	USBDEV_CMD_EVENT,  /* "event CODE [PARAM]" (hex) */
 	USBDEV_CMD_PAUSE,  /* "pause": no new frames */
@@ -186,6 +195,7 @@ struct usbdev_cmd {
 	struct usbdev_faults usb;
 	uint16_t code;
 	uint32_t param;
+	char serial[64]; /* REPLUG_SERIAL: printable ASCII, no spaces */
 };
 
 /* Parses one control line (without its newline). INVALID with a message

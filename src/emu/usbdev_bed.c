@@ -280,6 +280,26 @@ int usbdev_replug(struct usbdev *u, struct err_detail *err)
 	return 0;
 }
 
+int usbdev_set_serial(struct usbdev *u, const char *serial,
+		      struct err_detail *err)
+{
+	int r = 0;
+
+	if (!safe_string(serial))
+		return err_set(err, ALPHAFS_ERR_INVALID,
+			       "serial: printable ASCII, at most %d characters",
+			       USBDEV_STRING_MAX - 1);
+	usbdev_sync(u);
+	pthread_mutex_lock(&u->lock);
+	if (u->down)
+		snprintf(u->serial, sizeof(u->serial), "%s", serial);
+	else
+		r = err_set(err, ALPHAFS_ERR_STATE,
+			    "unplug the camera before changing its serial");
+	pthread_mutex_unlock(&u->lock);
+	return r;
+}
+
 void usbdev_set_claimed(struct usbdev *u, bool claimed)
 {
 	pthread_mutex_lock(&u->lock);

@@ -137,6 +137,26 @@ static const struct {
 	{ "resume", USBDEV_CMD_RESUME },
 };
 
+/* "replug-serial S": one word of printable ASCII that fits. */
+static int parse_serial(const char *args, struct usbdev_cmd *out, char *err,
+			size_t cap)
+{
+	size_t n = strlen(args);
+	bool ok = n > 0 && n < sizeof(out->serial);
+
+	for (const char *p = args; ok && *p; p++)
+		ok = *p > ' ' && *p <= '~' && *p != '\\';
+	if (!ok) {
+		snprintf(err, cap, "usage: replug-serial SERIAL (one word, "
+				   "printable ASCII, at most %zu characters)",
+			 sizeof(out->serial) - 1);
+		return ALPHAFS_ERR_INVALID;
+	}
+	out->kind = USBDEV_CMD_REPLUG_SERIAL;
+	memcpy(out->serial, args, n + 1);
+	return 0;
+}
+
 int usbdev_cmd_parse(const char *line, struct usbdev_cmd *out, char *err,
 		     size_t cap)
 {
@@ -171,8 +191,10 @@ int usbdev_cmd_parse(const char *line, struct usbdev_cmd *out, char *err,
 	}
 	if (!strcmp(buf, "event"))
 		return parse_event(args, out, err, cap);
+	if (!strcmp(buf, "replug-serial"))
+		return parse_serial(args, out, err, cap);
 	snprintf(err, cap,
-		 "unknown command (unplug, replug, pause, resume, fault SPEC, "
-		 "event CODE [PARAM])");
+		 "unknown command (unplug, replug, replug-serial S, pause, "
+		 "resume, fault SPEC, event CODE [PARAM])");
 	return ALPHAFS_ERR_INVALID;
 }

@@ -355,6 +355,21 @@ static void do_replug(struct launcher *l)
 			usbdev_node(l->dev));
 }
 
+/* Another body in the same port: a new USB serial, then plugged in. */
+static int do_replug_serial(struct launcher *l, const char *serial)
+{
+	struct err_detail e = { 0 };
+
+	if (usbdev_set_serial(l->dev, serial, &e) < 0) {
+		fprintf(stderr, "alphafs-emulator: replug-serial: %s\n", e.msg);
+		reply(l, e.msg);
+		return e.code;
+	}
+	fprintf(stderr, "alphafs-emulator: USB serial now %s\n", serial);
+	do_replug(l);
+	return 0;
+}
+
 static void run_command(struct launcher *l, const char *line)
 {
 	struct usbdev_cmd cmd;
@@ -370,6 +385,10 @@ static void run_command(struct launcher *l, const char *line)
 		break;
 	case USBDEV_CMD_REPLUG:
 		do_replug(l);
+		break;
+	case USBDEV_CMD_REPLUG_SERIAL:
+		if (do_replug_serial(l, cmd.serial) < 0)
+			return; /* the error was the reply */
 		break;
 	case USBDEV_CMD_FAULT:
 		emu_camera_set_faults(l->cam, &cmd.faults);

@@ -69,6 +69,11 @@ static void test_control_lines(void **state)
 	assert_int_equal(c.kind, USBDEV_CMD_REPLUG);
 	assert_int_equal(usbdev_cmd_parse("pause", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.kind, USBDEV_CMD_PAUSE);
+	assert_int_equal(usbdev_cmd_parse("replug-serial OTHER6300", &c, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(c.kind, USBDEV_CMD_REPLUG_SERIAL);
+	assert_string_equal(c.serial, "OTHER6300");
 	assert_int_equal(usbdev_cmd_parse("fault busy=100", &c, err,
 					  sizeof(err)),
 			 0);
@@ -97,6 +102,9 @@ static void test_control_rejects_garbage(void **state)
 		"",	       "unplugx",	  "unplug now",	 "event",
 		"event 1C203", "event C203 1FFFFFFFF", "event C2G3",
 		"event 1 2 3", "fault nope",	  "rm -rf /",	 "event 0x",
+		"replug-serial", "replug-serial A B", "replug-serial a\\b",
+		"replug-serial 0123456789012345678901234567890123456789"
+		"0123456789012345678901234",
 	};
 	struct usbdev_cmd c;
 	char err[160];
