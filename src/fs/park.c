@@ -225,6 +225,10 @@ void fs_park_handle_store(void *arg)
 		fs->disconnected_ns = 0;
 	if (st == FRAME_STORE_CLOSED)
 		fs->closing = true;
+	/* A snapshot advertised to a stat before the camera went away (or
+	 * while it was away) must not be opened as live after it is back. */
+	if (st != fs->last_state)
+		fs_adverts_clear_locked(fs);
 	fs->last_state = st;
 	pthread_cond_signal(&fs->timer_cond);
 	pthread_mutex_unlock(&fs->lock);

@@ -103,8 +103,15 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	h->rd = rd;
 	rd->h = h;
 	/* Start at the SOI of the newest whole frame: ffmpeg's probe gets
-	 * data at once. */
+	 * data at once. While the camera is away that frame is old: wait for
+	 * the first one after it instead of passing it off as live. */
 	rd->cur = frame_store_latest(fs->cfg.store);
+	if (rd->cur && frame_store_get_state(fs->cfg.store, NULL, 0) ==
+			       FRAME_STORE_DISCONNECTED) {
+		rd->last_seq = rd->cur->seq;
+		frame_unref(rd->cur);
+		rd->cur = NULL;
+	}
 	pthread_mutex_lock(&fs->lock);
 	rd->next = fs->readers.next;
 	rd->prev = &fs->readers;
