@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../common/bulk_sim.h"
 #include "ptp/ptp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,24 +21,23 @@ struct fz {
 	struct ptp_transport base;
 	const uint8_t *data;
 	size_t size, pos;     /* cursor over the length-prefixed transfers */
-	const uint8_t *cur;   /* current transfer */
-	size_t cur_len, cur_off;
-	bool in_transfer, zlp_pending;
+	struct bulk_sim_xfer cur; /* current transfer */
+	bool in_transfer;
 };
 
 static bool next_transfer(struct fz *f)
 {
+	size_t len;
+
 	if (f->size - f->pos < 2)
 		return false;
-	f->cur_len = get_u16le(f->data + f->pos);
+	len = get_u16le(f->data + f->pos);
 	f->pos += 2;
-	if (f->cur_len > f->size - f->pos)
-		f->cur_len = f->size - f->pos;
-	f->cur = f->data + f->pos;
-	f->pos += f->cur_len;
-	f->cur_off = 0;
+	if (len > f->size - f->pos)
+		len = f->size - f->pos;
+	f->cur = (struct bulk_sim_xfer){ .data = f->data + f->pos, .len = len };
+	f->pos += len;
 	f->in_transfer = true;
-	f->zlp_pending = false;
 	return true;
 }
 
@@ -45,39 +45,16 @@ static int fz_bulk_in(struct ptp_transport *t, uint8_t *buf, size_t cap,
 		      size_t *got, unsigned timeout_ms)
 {
 	struct fz *f = (struct fz *)t;
+	int rc;
 
 	(void)timeout_ms;
 	*got = 0;
 	if (!f->in_transfer && !next_transfer(f))
 		return ALPHAFS_ERR_TIMEOUT;
-	if (f->zlp_pending) {
+	rc = bulk_sim_read(&f->cur, MP, buf, cap, got);
+	if (f->cur.done)
 		f->in_transfer = false;
-		return 0;
-	}
-	for (;;) {
-		size_t left = f->cur_len - f->cur_off;
-		size_t pkt = left < MP ? left : MP;
-
-		if (pkt > cap - *got)
-			return ALPHAFS_ERR_OVERFLOW;
-		memcpy(buf + *got, f->cur + f->cur_off, pkt);
-		*got += pkt;
-		f->cur_off += pkt;
-		if (pkt < MP) {
-			f->in_transfer = false;
-			return 0;
-		}
-		if (f->cur_off == f->cur_len) {
-			if (*got < cap) {
-				f->in_transfer = false;
-				return 0;
-			}
-			f->zlp_pending = true;
-			return 0;
-		}
-		if (*got == cap)
-			return 0;
-	}
+	return rc;
 }
 
 static int fz_bulk_out(struct ptp_transport *t, const uint8_t *buf, size_t len,

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "../common/bulk_sim.h"
 #include "ptp/ptp.h"
 
 #define MP 512
@@ -23,9 +24,8 @@
 
 struct in_item {
 	uint8_t data[8192];
-	size_t len, off;
-	int err;	    /* returned instead of data when set */
-	bool zlp_pending;   /* all bytes taken, the ZLP not yet */
+	struct bulk_sim_xfer x; /* USB delivery of data */
+	int err;		/* returned instead of data when set */
 };
 
 struct script {
@@ -68,6 +68,7 @@ static int s_bulk_in(struct ptp_transport *t, uint8_t *buf, size_t cap,
 {
 	struct script *s = S(t);
 	struct in_item *it;
+	int rc;
 
 	(void)timeout_ms;
 	*got = 0;
@@ -78,33 +79,10 @@ static int s_bulk_in(struct ptp_transport *t, uint8_t *buf, size_t cap,
 		s->cur++;
 		return it->err;
 	}
-	if (it->zlp_pending) {
+	rc = bulk_sim_read(&it->x, MP, buf, cap, got);
+	if (it->x.done)
 		s->cur++;
-		return 0;
-	}
-	for (;;) {
-		size_t pkt = it->len - it->off < MP ? it->len - it->off : MP;
-
-		if (pkt > cap - *got)
-			return ALPHAFS_ERR_OVERFLOW;
-		memcpy(buf + *got, it->data + it->off, pkt);
-		*got += pkt;
-		it->off += pkt;
-		if (pkt < MP) { /* short packet (or ZLP) ends the transfer */
-			s->cur++;
-			return 0;
-		}
-		if (it->off == it->len) { /* full last packet: a ZLP follows */
-			if (*got < cap) {
-				s->cur++; /* consumed in this read */
-				return 0;
-			}
-			it->zlp_pending = true;
-			return 0;
-		}
-		if (*got == cap)
-			return 0;
-	}
+	return rc;
 }
 
 static int s_event_in(struct ptp_transport *t, uint8_t *buf, size_t cap,
@@ -179,7 +157,8 @@ static void push_raw(struct script *s, const uint8_t *p, size_t n)
 
 	memset(it, 0, sizeof(*it));
 	memcpy(it->data, p, n);
-	it->len = n;
+	it->x.data = it->data;
+	it->x.len = n;
 }
 
 static void push_err(struct script *s, int err)
