@@ -90,6 +90,7 @@ static const struct fuse_lowlevel_ops *ops_table(void)
 
 	if (!ops.open) {
 		fs_tree_ops(&ops);
+		fs_readonly_ops(&ops);
 		ops.open = handle_open;
 		ops.read = handle_read;
 		ops.release = handle_release;

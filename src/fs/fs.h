@@ -233,6 +233,9 @@ const struct fs_node *fs_node_get(fuse_ino_t ino);
 const struct fs_node *fs_node_find(fuse_ino_t parent, const char *name);
 /* Fills lookup, getattr and readdir into ops. */
 void fs_tree_ops(struct fuse_lowlevel_ops *ops);
+/* readonly.c: fills every tree- or attribute-changing operation with one
+ * that refuses (EACCES, EPERM for setattr) instead of the kernel's ENOSYS. */
+void fs_readonly_ops(struct fuse_lowlevel_ops *ops);
 
 /* snap.c: snapshots and the advertisement table. Callers hold fs->lock
  * for the _locked functions. */
@@ -253,6 +256,8 @@ int fs_info_device(struct fs *fs, uint8_t **out, size_t *len);
 int fs_info_status(struct fs *fs, uint8_t **out, size_t *len);
 
 /* latest.c / stream.c / info.c handlers. */
+/* True for an open that asks to write or truncate (refused: EACCES). */
+bool fs_open_wants_write(const struct fuse_file_info *fi);
 void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
 void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
 		  struct fuse_file_info *fi);

@@ -12,9 +12,11 @@
 #include "fs.h"
 #include "util/util.h"
 
-static bool wants_write(const struct fuse_file_info *fi)
+/* O_TRUNC arrives with the open (FUSE_CAP_ATOMIC_O_TRUNC): a request to
+ * change the file like any write. */
+bool fs_open_wants_write(const struct fuse_file_info *fi)
 {
-	return (fi->flags & O_ACCMODE) != O_RDONLY;
+	return (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 }
 
 void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
@@ -53,7 +55,7 @@ void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
 	pid_t pid = fuse_req_ctx(req)->pid;
 	struct fs_snap *s;
 
-	if (wants_write(fi)) {
+	if (fs_open_wants_write(fi)) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
@@ -75,7 +77,7 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	struct fs_park *p;
 	struct fs_snap *s;
 
-	if (wants_write(fi)) {
+	if (fs_open_wants_write(fi)) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

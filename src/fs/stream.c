@@ -86,7 +86,7 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	struct fs_handle *h;
 	struct fs_reader *rd;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+	if (fs_open_wants_write(fi)) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
