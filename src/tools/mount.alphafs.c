@@ -64,8 +64,10 @@ enum {
 	KEY_VERBOSE,
 };
 
-/* Default for -o reconnect_timeout: a replug takes a few seconds. */
-#define RECONNECT_TIMEOUT_DEFAULT 10
+/* Default for -o reconnect_timeout (issue "Resilience": 30 s): a replug
+ * or a camera waking from auto power-off takes a few seconds, switching
+ * the body off and on again some more. */
+#define RECONNECT_TIMEOUT_DEFAULT 30
 
 #define OPT(t, f, v) { t, offsetof(struct options, f), v }
 
@@ -106,7 +108,7 @@ static const struct fuse_opt opt_table[] = {
 static const char *const opt_help[][2] = {
 	{ "-o fps=N", "at most N frames per second (0: as fast as the camera)" },
 	{ "-o reconnect_timeout=S",
-	  "stream readers wait S s for an unplugged camera, then EIO (10)" },
+	  "stream readers wait S s for an unplugged camera, then EIO (30)" },
 	{ "-o exit_on_disconnect", "unmount and exit when the camera goes" },
 	{ "-o stale_frames",
 	  "latest.jpg serves the last frame while disconnected" },
