@@ -10,6 +10,7 @@ deadlines; no sleep is ever an assertion.
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -19,9 +20,22 @@ import time
 
 MOUNT = os.environ.get("ALPHAFS_MOUNT", "mount.alphafs")
 FAKE = os.environ.get("ALPHAFS_FAKE_MOUNT", "fs_fake_mount")
+# A command that prefixes the daemon's, e.g. "valgrind --leak-check=full
+# --errors-for-leak-kinds=definite,indirect --error-exitcode=99": its
+# reports (and exit status 99) fail the test.
+WRAPPER = shlex.split(os.environ.get("ALPHAFS_DAEMON_WRAPPER", ""))
+WRAPPER_ERROR_EXIT = 99
+
+
+def hang_scale():
+    """Hang guards grow under a wrapper (valgrind runs ~20x slower)."""
+    return 5 if WRAPPER else 1
+
+
 # Generous hang guards, never measurements.
-MOUNT_DEADLINE_S = 60
-EXIT_DEADLINE_S = 20
+MOUNT_DEADLINE_S = 60 * hang_scale()
+EXIT_DEADLINE_S = 20 * hang_scale()
+VALGRIND_ERRORS = re.compile(r"ERROR SUMMARY: (\d+) errors")
 
 MARKER = re.compile(rb"alphafs-emu seq=(\d+) t=(\d+)")
 
@@ -60,13 +74,31 @@ def is_mounted(mp):
     return False
 
 
+def daemon_log_problems(text, rc):
+    """What the daemon's log and exit status say went wrong: sanitizer
+    reports, valgrind errors or leaks (exit 99 with the wrapper)."""
+    problems = []
+    if "Sanitizer" in text or "runtime error" in text:
+        problems.append("a sanitizer report")
+    if WRAPPER:
+        if rc == WRAPPER_ERROR_EXIT:
+            problems.append("exit status %d from the wrapper" % rc)
+        counts = VALGRIND_ERRORS.findall(text)
+        if "valgrind" in WRAPPER[0]:
+            if not counts:
+                problems.append("no valgrind summary (killed?)")
+            elif any(int(c) for c in counts):
+                problems.append("valgrind errors: %s" % counts)
+    return problems
+
+
 def unmount(mp, proc):
     """Best effort, in order of politeness; returns when the daemon is gone."""
     if proc.poll() is None and is_mounted(mp):
         subprocess.run(["fusermount3", "-u", mp], stderr=subprocess.DEVNULL)
     if proc.poll() is None:
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=5 * hang_scale())
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGTERM)
     try:
@@ -86,9 +118,9 @@ def mounted(source="emulate", opts=(), fake=False, extra=()):
     os.mkdir(mp)
     errpath = os.path.join(tmp, "daemon.log")
     if fake:
-        cmd = [FAKE, mp] + list(extra)
+        cmd = WRAPPER + [FAKE, mp] + list(extra)
     else:
-        cmd = [MOUNT, source, mp, "-f"] + list(extra)
+        cmd = WRAPPER + [MOUNT, source, mp, "-f"] + list(extra)
         if opts:
             cmd += ["-o", ",".join(opts)]
     errf = open(errpath, "w")
@@ -106,12 +138,13 @@ def mounted(source="emulate", opts=(), fake=False, extra=()):
         with open(errpath) as f:
             text = f.read()
         shutil.rmtree(tmp, ignore_errors=True)
-        # Sanitizer builds: a report from the daemon fails the test.
-        sanitizer = "Sanitizer" in text or "runtime error" in text
+        # Sanitizer builds and the valgrind wrapper: a report from the
+        # daemon fails the test.
+        problems = daemon_log_problems(text, proc.returncode)
         if text.strip():
-            log("--- daemon log%s ---\n" % ("" if sanitizer else " (tail)")
-                + (text if sanitizer else text[-3000:]))
-        check(not sanitizer, "the daemon's sanitizer reported an error")
+            log("--- daemon log%s ---\n" % ("" if problems else " (tail)")
+                + (text if problems else text[-3000:]))
+        check(not problems, "daemon: " + "; ".join(problems))
 
 
 # ---- JPEG ----------------------------------------------------------------
@@ -121,6 +154,8 @@ def jpeg_end(buf, start=0):
     must be SOI), walking marker segments and the entropy-coded data; None
     when the buffer ends first. Raises Failure on a malformed stream."""
     n = len(buf)
+    if n - start < 2 and buf[start:] in (b"", b"\xff"):
+        return None  # a start that may still become SOI
     check(buf[start:start + 2] == b"\xff\xd8", "no SOI at %d" % start)
     i = start + 2
     while True:
