@@ -48,11 +48,13 @@ static void handle_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	(void)ino;
-	if (h->rd)
+	/* Dispatch on ino, not on *h: the handle was filled by the open on
+	 * another worker, and only fs->lock (taken by both) orders that for
+	 * thread checkers; the kernel's own ordering is invisible to them. */
+	if (ino == FS_INO_STREAM)
 		fs_stream_read(req_fs(req), req, h, size, fi);
 	else
-		fs_snap_read(req, h, size, off);
+		fs_snap_read(req_fs(req), req, h, size, off);
 }
 
 static void handle_release(fuse_req_t req, fuse_ino_t ino,
@@ -60,8 +62,7 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	(void)ino;
-	if (h->rd)
+	if (ino == FS_INO_STREAM)
 		fs_stream_release(req_fs(req), h);
 	else
 		fs_snap_release(req_fs(req), h);
@@ -73,8 +74,7 @@ static void handle_poll(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	(void)ino;
-	if (h->rd) {
+	if (ino == FS_INO_STREAM) {
 		fs_stream_poll(req_fs(req), req, h, ph);
 		return;
 	}

@@ -261,7 +261,8 @@ bool fs_open_wants_write(const struct fuse_file_info *fi);
 void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
 void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
 		  struct fuse_file_info *fi);
-void fs_snap_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off);
+void fs_snap_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
+		  size_t size, off_t off);
 void fs_snap_release(struct fs *fs, struct fs_handle *h);
 /* Replies to an open with a snapshot handle (drops it if the open was
  * interrupted meanwhile). */

@@ -104,14 +104,21 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	fs_park(fs, p);
 }
 
-void fs_snap_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off)
+void fs_snap_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
+		  size_t size, off_t off)
 {
+	struct fs_snap *s;
+	size_t n;
+
 	/* Our own reference for the reply: the kernel has copied the bytes
 	 * when writev returns, but the caller may close (RELEASE on another
 	 * worker) right then, before this thread is done with the buffer as
-	 * far as sanitizers that check writev after the call can tell. */
-	struct fs_snap *s = fs_snap_get(h->snap);
-	size_t n;
+	 * far as sanitizers that check writev after the call can tell. Taken
+	 * under fs->lock, which the open held after filling the handle: the
+	 * open -> read order then holds for thread checkers too. */
+	pthread_mutex_lock(&fs->lock);
+	s = fs_snap_get(h->snap);
+	pthread_mutex_unlock(&fs->lock);
 
 	if (off < 0 || (uint64_t)off >= s->len) {
 		fuse_reply_buf(req, NULL, 0);

@@ -189,9 +189,12 @@ void fs_stream_poll(struct fs *fs, fuse_req_t req, struct fs_handle *h,
 
 void fs_stream_release(struct fs *fs, struct fs_handle *h)
 {
-	struct fs_reader *rd = h->rd;
+	struct fs_reader *rd;
 
+	/* h was filled by the open on another worker: read it under the
+	 * lock that open released (see handle_read). */
 	pthread_mutex_lock(&fs->lock);
+	rd = h->rd;
 	rd->prev->next = rd->next;
 	rd->next->prev = rd->prev;
 	fs->stats.readers--;
