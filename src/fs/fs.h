@@ -22,7 +22,12 @@
  * signals so libfuse's handlers run in the main thread.
  *
  * Lock order: fs->lock, then the frame store's (leaf) lock. Neither is held
- * while replying to the kernel or calling fuse_req_interrupt_func.
+ * while replying to the kernel or calling fuse_req_interrupt_func. Store
+ * listeners run without the store's lock, so the listener may take
+ * fs->lock. An open handle (fi->fh) is filled before its open takes and
+ * releases fs->lock, and read/poll/release touch it only after taking
+ * fs->lock (they dispatch on the inode): the kernel orders open before
+ * read, but only the lock makes that order visible to thread checkers.
  */
 #ifndef ALPHAFS_FS_H
 #define ALPHAFS_FS_H
