@@ -84,9 +84,33 @@ def unmount_mid_transfer():
     session_closed(rig)
 
 
+def streaming_readers():
+    """Readers busy reading (not waiting) at SIGTERM: each returns, with
+    end-of-file, or ENOTCONN when its read came after the request loop
+    ended (mount.alphafs(8), SIGNALS); what it got before is whole frames
+    (a frame cut by ENOTCONN is the reader's to drop: the error says so)."""
+    rig = Rig()
+    ends = {}
+    with rig:
+        readers = [rig.reader("s%d" % i, size=4093) for i in range(READERS)]
+        for r in readers:
+            r.wait_frames(2)
+        subprocess.run(["kill", "-TERM", str(rig.daemon_pid)], check=True)
+        for r in readers:
+            i = r.wait_event(lambda e: e in ("EOF", "E ENOTCONN"),
+                             "the end of the stream", EXIT_S)
+            ends[r.events[i]] = ends.get(r.events[i], 0) + 1
+        rig.launcher.wait(timeout=EXIT_S)
+        for r in readers:
+            r.finish(allow_tail=r.events[-1] == "E ENOTCONN")
+    check(rig.rc == 0, "daemon exit status %s" % rig.rc)
+    log("streaming readers at SIGTERM ended with %r" % ends)
+
+
 def main():
     mid_transfer_with_readers()
     unmount_mid_transfer()
+    streaming_readers()
 
 
 run_test(main)
