@@ -237,6 +237,17 @@ int camera_session_recover(struct camera *cam, struct err_detail *err)
 	int rc;
 
 	cam->session_ready = false;
+	/* A pipe still in step (a stale remote owner, live view refused)
+	 * gets the polite full reset: CloseSession, then a new session and
+	 * handshake. A pipe out of step cannot carry CloseSession: Device
+	 * Reset instead (dossier §7.11). */
+	if (!cam->s.desynced && cam->s.session_id != 0) {
+		rc = ptp_close_session(&cam->s);
+		if (rc == 0 || rc == ALPHAFS_ERR_PTP_RESPONSE)
+			return setup(cam, err, false);
+		if (rc == ALPHAFS_ERR_NO_DEVICE)
+			return fail_from_session(cam, err, rc, "closing the session");
+	}
 	rc = ptp_session_reset(&cam->s);
 	if (rc < 0)
 		return fail_from_session(cam, err, rc, "session reset");

@@ -541,6 +541,17 @@ static void test_stall_reset_then_reported(void **state)
 	assert_true(wait_state(fx, FRAME_STORE_CONNECTING));
 	camera_get_status(fx->cam, &st);
 	assert_int_equal(st.session_resets, 1);
+	/* The full reset of the Resilience rules: CloseSession, then a new
+	 * session (the body saw a second OpenSession, not 0x201E) and the
+	 * handshake; the pipe was in step, so no Device Reset. */
+	{
+		struct emu_stats es;
+
+		emu_camera_get_stats(fx->cam->emu, &es);
+		assert_int_equal(es.sessions_opened, 2);
+		assert_int_equal(es.handshakes, 2);
+		assert_int_equal(es.resets, 0);
+	}
 	assert_true(st.connected);
 	assert_true(st.polls_denied > 0);
 	frame_store_get_state(fx->st, why, sizeof(why));
