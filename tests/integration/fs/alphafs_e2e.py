@@ -25,6 +25,11 @@ FAKE = os.environ.get("ALPHAFS_FAKE_MOUNT", "fs_fake_mount")
 # reports (and exit status 99) fail the test.
 WRAPPER = shlex.split(os.environ.get("ALPHAFS_DAEMON_WRAPPER", ""))
 WRAPPER_ERROR_EXIT = 99
+# When set (to the alphafs-emulator launcher), the "emulate" source is
+# replaced by the same emulated camera on a virtual USB bus: the daemon
+# then talks to it through the real libusb (suite e2e-usb). -o emu_fault
+# and -o emu_fps become the launcher's --fault and --fps.
+VIA_USB = os.environ.get("ALPHAFS_E2E_EMULATOR", "")
 
 
 def hang_scale():
@@ -110,6 +115,59 @@ def unmount(mp, proc):
         subprocess.run(["fusermount3", "-uz", mp], stderr=subprocess.DEVNULL)
 
 
+class LaunchedDaemon:
+    """The daemon under alphafs-emulator, seen like a Popen of the daemon:
+    pid and signals go to the daemon, waits and the exit status come from
+    the launcher (which exits with the daemon's status)."""
+
+    def __init__(self, launcher):
+        self.launcher = launcher
+        self._pid = None
+
+    @property
+    def pid(self):
+        if self._pid is None:
+            path = "/proc/%d/task/%d/children" % (self.launcher.pid,
+                                                   self.launcher.pid)
+            kids = wait_until(lambda: open(path).read().split(), 30,
+                              "the daemon under the launcher")
+            self._pid = int(kids[0])
+        return self._pid
+
+    def send_signal(self, sig):
+        os.kill(self.pid, sig)
+
+    def poll(self):
+        return self.launcher.poll()
+
+    def wait(self, timeout=None):
+        return self.launcher.wait(timeout=timeout)
+
+    def kill(self):
+        self.launcher.kill()
+
+    @property
+    def returncode(self):
+        return self.launcher.returncode
+
+
+def usb_command(mp, opts, extra):
+    """alphafs-emulator [--fault F] [--fps N] -- mount.alphafs MP -f ..."""
+    launcher, rest = [VIA_USB], []
+    for o in opts:
+        if o.startswith("emu_fault="):
+            launcher += ["--fault", o[len("emu_fault="):].replace(":", ",")]
+        elif o.startswith("emu_fps="):
+            launcher += ["--fps", o[len("emu_fps="):]]
+        else:
+            rest.append(o)
+    # No SOURCE: the first camera found, the only one on the virtual bus.
+    cmd = launcher + ["--"] + WRAPPER + [MOUNT, mp, "-f"] + list(extra)
+    if rest:
+        cmd += ["-o", ",".join(rest)]
+    return cmd
+
+
 @contextlib.contextmanager
 def mounted(source="emulate", opts=(), fake=False, extra=()):
     """Mounts and yields (mountpoint, Popen). opts: list of -o words."""
@@ -117,14 +175,19 @@ def mounted(source="emulate", opts=(), fake=False, extra=()):
     mp = os.path.join(tmp, "mnt")
     os.mkdir(mp)
     errpath = os.path.join(tmp, "daemon.log")
+    via_usb = VIA_USB and not fake and source == "emulate"
     if fake:
         cmd = WRAPPER + [FAKE, mp] + list(extra)
+    elif via_usb:
+        cmd = usb_command(mp, opts, extra)
     else:
         cmd = WRAPPER + [MOUNT, source, mp, "-f"] + list(extra)
         if opts:
             cmd += ["-o", ",".join(opts)]
     errf = open(errpath, "w")
     proc = subprocess.Popen(cmd, stderr=errf, stdout=errf)
+    if via_usb:
+        proc = LaunchedDaemon(proc)
     try:
         wait_until(lambda: proc.poll() is not None or is_mounted(mp),
                    MOUNT_DEADLINE_S, "the mount")

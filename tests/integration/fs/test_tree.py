@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 
+import alphafs_e2e
 from alphafs_e2e import (check, check_whole, marker, mounted, run_test, status,
                          wait_until)
 
@@ -127,9 +128,16 @@ def main():
         check_stat_then_read(mp)
         check_errors(mp)
         check_info(mp)
+        with open(mp + "/info/device") as f:
+            dev = f.read()
+        # Through the real libusb the port is the USB one, never "emulated".
+        want_port = "port: usb:" if alphafs_e2e.VIA_USB else "port: emulated"
+        check(want_port in dev, "info/device port: " + dev[:300])
         with open("/proc/self/mountinfo") as f:
             line = [l for l in f if " " + mp + " " in l][0]
-        check("fuse.alphafs" in line and "alphafs:emulate" in line,
+        # fsname names the source: "emulate", or the first camera on USB.
+        want = "alphafs:usb" if alphafs_e2e.VIA_USB else "alphafs:emulate"
+        check("fuse.alphafs" in line and " %s " % want in line,
               "mount type/source: " + line)
         check("default_permissions" in line or "user_id=" in line,
               "mount options: " + line)
