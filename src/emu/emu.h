@@ -28,7 +28,7 @@
 
 #include "ptp/transport.h"
 
-/* The a6300's USB identity (../shared/protocol/ilce-6300-usb.md). */
+/* The a6300's USB identity (docs/ilce-6300-usb.md). */
 #define EMU_USB_VENDOR 0x054C
 #define EMU_USB_PRODUCT 0x079C
 #define EMU_USB_BCD_DEVICE 0x0100

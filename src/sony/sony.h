@@ -6,7 +6,7 @@
  * A/B, and live view at object handle 0xFFFFC002.
  *
  * The only module that knows Sony's vendor id, codes and quirks. Byte layouts
- * and rules come from ../shared/protocol/sony-ptp.md (section numbers cited
+ * and rules come from docs/sony-ptp.md (section numbers cited
  * as "dossier §N").
  */
 #ifndef ALPHAFS_SONY_H
