@@ -69,6 +69,26 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * close(2) sends FLUSH and waits for it; RELEASE follows asynchronously and
+ * may reach us after the same process has stat'ed the file again. A
+ * flushed handle no longer describes what that process reads, so a stat
+ * must not answer from it (snap.c), or stat and the next open disagree.
+ */
+static void handle_flush(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fs_handle *h = fi_handle(fi);
+
+	if (ino != FS_INO_STREAM && h) {
+		pthread_mutex_lock(&fs->lock);
+		h->flushed = true;
+		pthread_mutex_unlock(&fs->lock);
+	}
+	fuse_reply_err(req, 0);
+}
+
 static void handle_poll(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
@@ -94,6 +114,7 @@ static const struct fuse_lowlevel_ops *ops_table(void)
 		ops.open = handle_open;
 		ops.read = handle_read;
 		ops.release = handle_release;
+		ops.flush = handle_flush;
 		ops.poll = handle_poll;
 	}
 	return &ops;

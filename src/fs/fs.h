@@ -169,6 +169,7 @@ struct fs_handle {
 	enum fs_ino ino;
 	pid_t pid;		/* the opener (stat consistency) */
 	struct fs_snap *snap;	/* regular files */
+	bool flushed;		/* close(2) seen (FLUSH); RELEASE may lag */
 	struct fs_reader *rd;	/* stream.mjpeg */
 	struct fs_handle *next; /* list of open snapshot handles */
 };
@@ -195,7 +196,10 @@ struct fs_advert {
 	pid_t pid;
 	enum fs_ino ino;
 	struct fs_snap *snap;
-	uint64_t mono_ns;
+	uint64_t mono_ns;     /* made: a stat reuses it for FS_ADVERT_TTL_NS,
+				 so a polling stat still sees new frames */
+	uint64_t reported_ns; /* last told to the caller: an open takes it
+				 within FS_ADVERT_TTL_NS of that */
 };
 
 struct fs {

@@ -226,8 +226,12 @@ void fs_park_handle_store(void *arg)
 	if (st == FRAME_STORE_CLOSED)
 		fs->closing = true;
 	/* A snapshot advertised to a stat before the camera went away (or
-	 * while it was away) must not be opened as live after it is back. */
-	if (st != fs->last_state)
+	 * while it was away) must not be opened as live after it is back.
+	 * A session recovery or a stall (LIVE <-> CONNECTING) keeps them:
+	 * they are still the newest frames. */
+	if (st != fs->last_state &&
+	    (st == FRAME_STORE_DISCONNECTED || st == FRAME_STORE_CLOSED ||
+	     fs->last_state == FRAME_STORE_DISCONNECTED))
 		fs_adverts_clear_locked(fs);
 	fs->last_state = st;
 	pthread_cond_signal(&fs->timer_cond);

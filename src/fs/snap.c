@@ -100,7 +100,7 @@ static struct fs_snap *handle_snap_locked(struct fs *fs, enum fs_ino ino,
 {
 	/* Newest handle first: the list is pushed at the front. */
 	for (struct fs_handle *h = fs->snap_handles; h; h = h->next)
-		if (h->pid == pid && h->ino == ino)
+		if (h->pid == pid && h->ino == ino && !h->flushed)
 			return fs_snap_get(h->snap);
 	return NULL;
 }
@@ -137,6 +137,7 @@ static struct fs_snap *advert_store_locked(struct fs *fs, enum fs_ino ino,
 	a->ino = ino;
 	a->snap = s;
 	a->mono_ns = clock_now_ns();
+	a->reported_ns = a->mono_ns;
 	return old;
 }
 
@@ -146,15 +147,20 @@ static struct fs_snap *advert_use_locked(struct fs *fs, enum fs_ino ino,
 					 struct fs_snap **drop)
 {
 	struct fs_advert *a = advert_find_locked(fs, ino, pid);
+	uint64_t now = clock_now_ns();
 	struct fs_snap *s;
 
 	if (!a)
 		return NULL;
-	if (clock_now_ns() - a->mono_ns > FS_ADVERT_TTL_NS) {
+	/* A stat reuses an advertisement while it is young; an open honours
+	 * the one last reported to it, even if a stat reused it at the end of
+	 * its life (stat at 0.9 s, open at 1.1 s: still the stat's frame). */
+	if (now - (take ? a->reported_ns : a->mono_ns) > FS_ADVERT_TTL_NS) {
 		*drop = a->snap;
 		a->snap = NULL;
 		return NULL;
 	}
+	a->reported_ns = now;
 	s = take ? a->snap : fs_snap_get(a->snap);
 	if (take)
 		a->snap = NULL;

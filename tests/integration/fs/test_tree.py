@@ -5,6 +5,7 @@ import errno
 import os
 import stat
 import subprocess
+import time
 
 import alphafs_e2e
 from alphafs_e2e import (check, check_whole, marker, mounted, run_test, status,
@@ -25,7 +26,7 @@ def check_listing(mp):
     check(sorted(os.listdir(mp + "/info")) == ["device", "status"],
           "info/ listing")
     out = subprocess.run(["ls", "-lR", mp], capture_output=True, text=True,
-                         timeout=30)
+                         timeout=30 * alphafs_e2e.hang_scale())
     check(out.returncode == 0, "ls -lR failed: " + out.stderr)
     for d in ("live", "info"):
         st = os.stat(os.path.join(mp, d))
@@ -53,34 +54,69 @@ def check_files(mp):
     check(a == b, "latest.jpg inode changed between two stats")
 
 
+# The life of a per-caller size advertisement (src/fs/fs.h FS_ADVERT_TTL_NS).
+ADVERT_TTL_S = 1.0
+
+
 def check_stat_then_read(mp):
     """The size a stat reports is the size this caller then reads."""
+    if alphafs_e2e.WRAPPER:
+        # Under valgrind one stat/open round takes longer than the
+        # advertisement lives, so the promise does not apply; the gcc,
+        # ASan, TSan and e2e-usb runs check it.
+        print("stat/open size agreement: not checked under %s"
+              % alphafs_e2e.WRAPPER[0])
+        return
     for rel in ("live/latest.jpg", "info/status", "info/device"):
-        for _ in range(20):
+        checked = late = 0
+        while checked < 20:
+            check(late < 60, "%s: only %d stat/open rounds within %.1f s"
+                  % (rel, checked, ADVERT_TTL_S))
             path = os.path.join(mp, rel)
+            t0 = time.monotonic()
             size = os.stat(path).st_size
             with open(path, "rb") as f:
+                if time.monotonic() - t0 >= ADVERT_TTL_S * 0.8:
+                    late += 1
+                    continue
                 fsize = os.fstat(f.fileno()).st_size
                 data = f.read()
             check(size == len(data) == fsize,
                   "%s: stat %d, fstat %d, read %d" % (rel, size, fsize,
                                                      len(data)))
+            checked += 1
+        if late:
+            print("%s: stat/open rounds beyond the advertisement's life: %d"
+                  % (rel, late))
         if rel.endswith(".jpg"):
             check_whole(data, rel)
             marker(data)
     # The frame changes between the stat and the open: the open still gets
     # the frame whose size the stat reported (per-caller advertisement).
+    # The daemon keeps an advertisement for ADVERT_TTL_S (FS_ADVERT_TTL_NS
+    # in src/fs/fs.h); a round that took longer than that (valgrind slows
+    # everything ~20x) is outside the promise and is counted, not checked.
     path = mp + "/live/latest.jpg"
-    for i in range(10):
+    checked = late = 0
+    while checked < 10:
+        check(late < 30, "only %d of %d stat/open rounds within %.1f s"
+              % (checked, checked + late, ADVERT_TTL_S))
+        t0 = time.monotonic()
         st = os.stat(path)
         seq0 = int(status(mp)["last_seq"])
         wait_until(lambda: int(status(mp)["last_seq"]) > seq0, 10,
                    "a newer frame")
         with open(path, "rb") as f:
+            if time.monotonic() - t0 >= ADVERT_TTL_S * 0.8:
+                late += 1
+                continue
             data = f.read()
         check(len(data) == st.st_size,
               "#%d: stat %d, then read %d after a new frame" % (
-                  i, st.st_size, len(data)))
+                  checked, st.st_size, len(data)))
+        checked += 1
+    if late:
+        print("stat/open rounds beyond the advertisement's life: %d" % late)
 
 
 def check_errors(mp):
