@@ -123,6 +123,9 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
 	fi->keep_cache = 0;
+	/* No FLUSH on close: nothing to flush, and a reader that got EOF at
+	 * unmount must be able to close without the daemon (ENOTCONN). */
+	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		fs_stream_release(fs, h);
 }

@@ -19,7 +19,12 @@ def main():
     while got < nframes:
         b = os.read(fd, bufsize)
         if not b:
-            print("EOF", flush=True)
+            # End of stream: closing must work too, daemon gone or not.
+            try:
+                os.close(fd)
+                print("EOF", flush=True)
+            except OSError as e:
+                print("EOF, then close failed: %s" % e, flush=True)
             return
         pending += b
         frames, pending = split_frames(pending)
