@@ -39,7 +39,7 @@ struct camera_source {
 };
 
 /* Parses "usb:BUS,DEV" (decimal, bus 1-255, device 1-127), "serial=XYZ",
- * "emulate" or NULL/"" (first) into *out; out->emu gets
+ * "emulate" or NULL/"" (first) into *out; out->emu receives
  * emu_config_default() either way. INVALID with a message in err (may be
  * NULL) otherwise. Pure. */
 int camera_source_parse(const char *text, struct camera_source *out,

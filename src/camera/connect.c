@@ -238,7 +238,7 @@ int camera_session_recover(struct camera *cam, struct err_detail *err)
 
 	cam->session_ready = false;
 	/* A pipe still in step (a stale remote owner, live view refused)
-	 * gets the polite full reset: CloseSession, then a new session and
+	 * receives the polite full reset: CloseSession, then a new session and
 	 * handshake. A pipe out of step cannot carry CloseSession: Device
 	 * Reset instead (dossier §7.11). */
 	if (!cam->s.desynced && cam->s.session_id != 0) {

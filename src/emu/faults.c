@@ -73,7 +73,7 @@ static const char fault_help[] =
 	"  stall-at=N         bulk IN stalls at the Nth transaction; after\n"
 	"                     CLEAR_FEATURE its response is lost and the host\n"
 	"                     must reset (dossier §1.6)\n"
-	"  timeout-at=N       the Nth transaction gets no response at all\n"
+	"  timeout-at=N       the Nth transaction has no response at all\n"
 	"  unplug-at-frame=N  the cable is pulled in the middle of frame N's\n"
 	"                     data phase\n"
 	"  hang-after-first   after the first live-view frame the next\n"

@@ -526,7 +526,7 @@ static bool read_uint(UMockdevIoctlClient *c, unsigned *out)
 
 /* usbfs semantics: one file handle at a time holds an interface; another
  * one claiming it (explicitly, or implicitly by submitting a bulk URB)
- * gets EBUSY. */
+ * is answered EBUSY. */
 static int claim_for(struct usbdev *u, UMockdevIoctlClient *c)
 {
 	if (u->claimed_by_other || (u->claimer && u->claimer != c))

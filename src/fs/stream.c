@@ -102,7 +102,7 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	h->pid = fuse_req_ctx(req)->pid;
 	h->rd = rd;
 	rd->h = h;
-	/* Start at the SOI of the newest whole frame: ffmpeg's probe gets
+	/* Start at the SOI of the newest whole frame: ffmpeg's probe receives
 	 * data at once. While the camera is away that frame is old: wait for
 	 * the first one after it instead of passing it off as live. */
 	rd->cur = frame_store_latest(fs->cfg.store);

@@ -63,7 +63,7 @@ int ptp_session_reset(struct ptp_session *s)
 	rc = ptp_class_reset(s->t, s->timeout_ms);
 	if (rc == ALPHAFS_ERR_NO_DEVICE)
 		return err_replace(&s->err, rc, "device reset: camera gone");
-	/* A body that stalls Device Reset still gets its halts cleared. */
+	/* A body that stalls Device Reset still has its halts cleared. */
 	s->t->ops->clear_halt(s->t, PTP_EP_BULK_IN);
 	s->t->ops->clear_halt(s->t, PTP_EP_BULK_OUT);
 	for (int i = 0; i < RESET_STATUS_TRIES; i++) {

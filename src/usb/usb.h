@@ -8,7 +8,7 @@
  * then makes and owns its own context).
  *
  * Event pumping: the interrupt pipe (0x83) runs as one asynchronous libusb
- * transfer that is resubmitted after each event and queues what it gets.
+ * transfer that is resubmitted after each event and queues what it receives.
  * There is no event thread: libusb calls the completion from whichever
  * thread handles events in the context, which is the owner thread while it
  * waits in bulk_in / bulk_out / control (they pump the same context) and in
@@ -92,7 +92,7 @@ int usb_device_count(struct libusb_context *ctx);
  * Pure: no I/O. Returns 0 with *index set, or NOT_FOUND (nothing matches,
  * or the list is empty), WRONG_MODE (the only candidates are Sony bodies in
  * MTP or mass-storage mode: "set USB Connection to PC Remote"), INVALID
- * (CAMERA_SOURCE_EMULATE is not a USB source). err gets a one-line reason.
+ * (CAMERA_SOURCE_EMULATE is not a USB source). err receives a one-line reason.
  */
 int usb_camera_select(const struct usb_camera_desc *list, size_t n,
 		      const struct camera_source *sel, size_t *index,

@@ -54,7 +54,7 @@ static int parse_area(const char *w, size_t n)
  * Grammar: items separated by ',' ; an item "level" applies to all areas
  * seen so far in a pending group or, with none pending, to every area;
  * "area" joins the pending group; "area:level" closes the group with that
- * level. A group left pending at the end gets debug.
+ * level. A group left pending at the end is set to debug.
  */
 int log_configure(const char *spec)
 {
