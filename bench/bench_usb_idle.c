@@ -30,7 +30,7 @@ static double cpu_s(void)
 
 int main(int argc, char **argv)
 {
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	struct ptp_transport *t = NULL;
 	unsigned secs = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10)

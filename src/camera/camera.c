@@ -10,18 +10,18 @@
 
 #include "camera/camera_internal.h"
 
-struct camera *camera_create(const struct camera_source *src,
+struct camera *camera_create(const struct ptp_transport_opener *open,
 			     const struct camera_options *opt,
 			     struct frame_store *store)
 {
 	struct camera *cam;
 
-	if (!src || !store)
+	if (!open || !open->open || !store)
 		return NULL;
 	cam = mem_calloc(1, sizeof(*cam));
 	if (!cam)
 		return NULL;
-	cam->src = *src;
+	cam->open = *open;
 	if (opt)
 		cam->opt = *opt;
 	else
@@ -97,8 +97,6 @@ int camera_start(struct camera *cam, char *err, size_t cap)
 		if (err && cap)
 			err_format(&e, err, cap);
 		camera_transport_close(cam);
-		emu_camera_destroy(cam->emu);
-		cam->emu = NULL;
 		camera_note_connected(cam, false, e.msg);
 		return rc;
 	}
@@ -122,8 +120,6 @@ void camera_stop(struct camera *cam)
 	/* Requests that came in while the thread wound down. */
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
 	camera_transport_close(cam);
-	emu_camera_destroy(cam->emu);
-	cam->emu = NULL;
 	camera_note_connected(cam, false, "stopped");
 	cam->started = false;
 }
@@ -134,7 +130,6 @@ void camera_destroy(struct camera *cam)
 		return;
 	camera_stop(cam);
 	camera_transport_close(cam);
-	emu_camera_destroy(cam->emu);
 	camera_info_finish(&cam->info);
 	sony_ext_info_finish(&cam->ext);
 	pthread_cond_destroy(&cam->wake);

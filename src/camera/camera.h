@@ -20,40 +20,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/emu.h"
 #include "frame/frame.h"
 #include "ptp/ptp.h"
 
-enum camera_source_kind {
-	CAMERA_SOURCE_FIRST,   /* first Sony PTP camera found on USB */
-	CAMERA_SOURCE_USB,     /* usb:BUS,DEV */
-	CAMERA_SOURCE_SERIAL,  /* serial=... */
-	CAMERA_SOURCE_EMULATE, /* the built-in emulated camera, in memory */
-};
-
-struct camera_source {
-	enum camera_source_kind kind;
-	uint8_t bus, dev;
-	char serial[64];
-	struct emu_config emu; /* for CAMERA_SOURCE_EMULATE */
-};
-
-/* Parses "usb:BUS,DEV" (decimal, bus 1-255, device 1-127), "serial=XYZ",
- * "emulate" or NULL/"" (first) into *out; out->emu receives
- * emu_config_default() either way. INVALID with a message in err (may be
- * NULL) otherwise. Pure. */
-int camera_source_parse(const char *text, struct camera_source *out,
-			char *err, size_t cap);
-
 struct camera_options {
-	unsigned fps_limit;	      /* 0 = as fast as the camera gives */
-	unsigned reconnect_timeout_s; /* stream readers wait this long */
-	bool exit_on_disconnect;      /* the daemon leaves on unplug */
-	unsigned usb_timeout_ms;      /* per transaction; 0 = default */
+	unsigned fps_limit;	 /* 0 = as fast as the camera gives */
+	bool exit_on_disconnect; /* no reconnect: stay disconnected on unplug */
+	unsigned usb_timeout_ms; /* per transaction; 0 = default */
 };
-/* fps_limit 0, reconnect_timeout_s 10, exit_on_disconnect false,
- * usb_timeout_ms 1000 (libgphoto2's live-view timeout, dossier §4.2; it
- * also bounds how long camera_stop waits for a transfer). */
+/* fps_limit 0, exit_on_disconnect false, usb_timeout_ms 1000
+ * (libgphoto2's live-view timeout, dossier §4.2; it also bounds how long
+ * camera_stop waits for a transfer). */
 void camera_options_default(struct camera_options *o);
 
 /* Identity read once per connection (for info/device). */
@@ -87,8 +64,15 @@ struct camera_status {
 
 struct camera;
 
-/* Creates the owner for `src`; frames go to `store` (not owned). */
-struct camera *camera_create(const struct camera_source *src,
+/*
+ * Creates the owner of the camera that `open` reaches (copied; its arg
+ * must outlive the camera): usb_transport_opener for a body on USB,
+ * emu_memusb_opener for the emulated camera in memory. It is called at
+ * camera_start with no serial, and to reconnect after an unplug with the
+ * serial the camera reported. Frames go to `store` (not owned). opt may
+ * be NULL (defaults). NULL on NOMEM or a NULL open/store.
+ */
+struct camera *camera_create(const struct ptp_transport_opener *open,
 			     const struct camera_options *opt,
 			     struct frame_store *store);
 /*

@@ -5,9 +5,10 @@
  * owner thread). Not for other modules.
  *
  * Threads and locks:
- *   - The owner thread alone touches `t`, `s`, `emu_t`, `ext` and the loop
- *     state; camera_start does too, but before the thread exists, and
- *     camera_stop after it has been joined.
+ *   - The owner thread alone touches `t`, `s`, `session_ready`, `ext`,
+ *     `serial`, `transactions_base` and the loop state; camera_start does
+ *     too, but before the thread exists, and camera_stop after it has been
+ *     joined.
  *   - `lock` guards `info`, `status`, the request queue, `accepting` and
  *     `stop` (also read atomically without it). It is held only to copy
  *     small structs: never during a transaction, a wait on the camera, a
@@ -63,12 +64,11 @@ struct camera_queue {
 };
 
 struct camera {
-	struct camera_source src;
+	struct ptp_transport_opener open; /* its arg is not owned */
 	struct camera_options opt;
 	struct frame_store *store; /* not owned */
 
 	/* Owner-thread state (see the header comment). */
-	struct emu_camera *emu;	 /* CAMERA_SOURCE_EMULATE: owned */
 	struct ptp_transport *t; /* NULL while disconnected */
 	struct ptp_session s;
 	bool session_ready; /* open and handshaken */
@@ -98,12 +98,12 @@ int camera_info_copy(struct camera_info *dst, const struct camera_info *src);
 int camera_list_merge(struct ptp_u16_list *l, const struct ptp_u16_list *add);
 
 /* ---- connect.c -------------------------------------------------------- */
-/* Opens the transport for cam->src (first time: USB or a new emulator).
+/* Opens the transport through cam->open (the camera it designates).
  * NOT_FOUND / WRONG_MODE / BUSY / ACCESS / UNSUPPORTED... with err set. */
 int camera_transport_open(struct camera *cam, struct err_detail *err);
 /* For a reconnect: opens the same body (same serial) if it is back. */
 int camera_transport_reopen(struct camera *cam, struct err_detail *err);
-/* Drops the session and the transport (not the emulated camera). */
+/* Drops the session and the transport. */
 void camera_transport_close(struct camera *cam);
 /*
  * Session setup on an open transport: optional device status / reset,

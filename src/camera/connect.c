@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Getting to a live session: the transport (USB or the in-memory
- * emulator), OpenSession, DeviceInfo, the PC Remote check and the Sony
+ * Getting to a live session: the transport (through the opener the
+ * program gave), OpenSession, DeviceInfo, the PC Remote check and the Sony
  * handshake (dossier §8.1), plus the recovery paths: a Device Reset and
  * a fresh session on the same transport, or a new transport to the same
  * body (same serial) after an unplug.
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "camera/camera_internal.h"
-#include "usb/usb.h"
 
 static void session_bind(struct camera *cam, struct ptp_transport *t)
 {
@@ -21,32 +20,11 @@ static void session_bind(struct camera *cam, struct ptp_transport *t)
 	cam->session_ready = false;
 }
 
-static int open_emulated(struct camera *cam, struct err_detail *err)
+static int open_transport(struct camera *cam, const char *serial,
+			  struct err_detail *err)
 {
 	struct ptp_transport *t;
-
-	if (!cam->emu) {
-		cam->emu = emu_camera_create(&cam->src.emu);
-		if (!cam->emu)
-			return err_set(err, ALPHAFS_ERR_NOMEM,
-				       "cannot create the emulated camera");
-	}
-	if (!emu_camera_plugged(cam->emu))
-		return err_set(err, ALPHAFS_ERR_NOT_FOUND,
-			       "the emulated camera is unplugged");
-	t = emu_memusb_create(cam->emu);
-	if (!t)
-		return err_set(err, ALPHAFS_ERR_NOMEM,
-			       "cannot create the in-memory transport");
-	session_bind(cam, t);
-	return 0;
-}
-
-static int open_usb(struct camera *cam, const struct camera_source *sel,
-		    struct err_detail *err)
-{
-	struct ptp_transport *t = NULL;
-	int rc = usb_transport_open(NULL, sel, &t, err);
+	int rc = ptp_transport_open(&cam->open, serial, &t, err);
 
 	if (rc < 0)
 		return rc;
@@ -56,25 +34,14 @@ static int open_usb(struct camera *cam, const struct camera_source *sel,
 
 int camera_transport_open(struct camera *cam, struct err_detail *err)
 {
-	if (cam->src.kind == CAMERA_SOURCE_EMULATE)
-		return open_emulated(cam, err);
-	return open_usb(cam, &cam->src, err);
+	return open_transport(cam, NULL, err);
 }
 
 /* Only the body we had: a different camera plugged in meanwhile is not
  * silently adopted (its serial differs). */
 int camera_transport_reopen(struct camera *cam, struct err_detail *err)
 {
-	struct camera_source sel;
-
-	if (cam->src.kind == CAMERA_SOURCE_EMULATE)
-		return open_emulated(cam, err);
-	sel = cam->src;
-	if (cam->serial[0]) {
-		sel.kind = CAMERA_SOURCE_SERIAL;
-		snprintf(sel.serial, sizeof(sel.serial), "%s", cam->serial);
-	}
-	return open_usb(cam, &sel, err);
+	return open_transport(cam, cam->serial[0] ? cam->serial : NULL, err);
 }
 
 void camera_transport_close(struct camera *cam)

@@ -197,6 +197,14 @@ void emu_camera_set_clock(struct emu_camera *cam, uint64_t (*now_ns)(void *),
  * owned and must outlive the transport. NULL on NOMEM.
  */
 struct ptp_transport *emu_memusb_create(struct emu_camera *cam);
+/*
+ * The opener (ptp/transport.h) of cam through the in-memory transport, for
+ * camera_create: NOT_FOUND while cam is unplugged (emu_camera_unplug), so
+ * the owner waits for the replug as it does for a real body; NOMEM. cam
+ * is the only body there is, so a serial asked for is not compared. cam
+ * is not owned and must outlive the opener.
+ */
+struct ptp_transport_opener emu_memusb_opener(struct emu_camera *cam);
 
 /* ---- frame markers ---------------------------------------------------- */
 /*

@@ -130,3 +130,25 @@ struct ptp_transport *emu_memusb_create(struct emu_camera *cam)
 	m->cam = cam;
 	return &m->base;
 }
+
+static int open_memusb(void *arg, const char *serial,
+		       struct ptp_transport **out, struct err_detail *err)
+{
+	struct emu_camera *cam = arg;
+
+	(void)serial;
+	if (!emu_camera_plugged(cam))
+		return err_set(err, ALPHAFS_ERR_NOT_FOUND,
+			       "the emulated camera is unplugged");
+	*out = emu_memusb_create(cam);
+	if (!*out)
+		return err_set(err, ALPHAFS_ERR_NOMEM,
+			       "cannot create the in-memory transport");
+	return 0;
+}
+
+struct ptp_transport_opener emu_memusb_opener(struct emu_camera *cam)
+{
+	return (struct ptp_transport_opener){ .open = open_memusb,
+					      .arg = cam };
+}

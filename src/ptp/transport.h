@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The transport interface: what the PTP engine needs from a USB-like link.
+ * The transport interface: what the PTP engine needs from a USB-like link,
+ * and the opener through which the camera owner gets (and, after an
+ * unplug, gets again) such a link without knowing what is behind it.
  * Implemented by the libusb transport (src/usb/) and by the in-memory link to
- * the emulated camera (src/emu/memusb.c). Only implementers and the engine
- * include this header.
+ * the emulated camera (src/emu/memusb.c). Only implementers, the engine
+ * and the programs that pick a transport include this header.
  *
  * Semantics are those of USB bulk transfers (USB 2.0 §5.8, Still Image
  * Capture Device Definition): a transfer is a run of packets of at most
@@ -19,6 +21,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/util.h"
 
 /* Endpoint addresses as the a6300 reports them; implementations map them to
  * the real descriptor's endpoints. */
@@ -90,6 +94,38 @@ static inline void ptp_transport_destroy(struct ptp_transport *t)
 {
 	if (t)
 		t->ops->destroy(t);
+}
+
+/*
+ * A way to open a transport, handed by a program to the camera owner
+ * (camera_create), which calls it at start and again to reconnect:
+ *
+ *   serial NULL or "": the camera the opener designates (the first one
+ *   found, a port, a serial, the in-memory emulated camera...);
+ *   serial set: only a body with that serial number (after an unplug the
+ *   owner wants the same camera back, not whichever is plugged in now);
+ *   an opener with a single possible body may ignore it.
+ *
+ * On success *out is a new transport the caller frees with
+ * ptp_transport_destroy(). Errors (negative ALPHAFS_ERR_*, with a one-line
+ * reason in err): NOT_FOUND when the camera is not there (yet), and the
+ * opener's own (usb_transport_open lists them). Called on the camera owner
+ * thread, or on the caller's before it exists; arg must outlive every
+ * call.
+ */
+struct ptp_transport_opener {
+	int (*open)(void *arg, const char *serial, struct ptp_transport **out,
+		    struct err_detail *err);
+	void *arg;
+};
+
+static inline int ptp_transport_open(const struct ptp_transport_opener *o,
+				     const char *serial,
+				     struct ptp_transport **out,
+				     struct err_detail *err)
+{
+	*out = NULL;
+	return o->open(o->arg, serial, out, err);
 }
 
 #endif

@@ -21,7 +21,7 @@
 #include "alphafs-config.h"
 #include "camera/camera.h"
 #include "frame/frame.h"
-#include "sony/sony.h"
+#include "tools/tools.h"
 #include "util/util.h"
 
 #define DEFAULT_FRAMES 10
@@ -295,27 +295,32 @@ static int grab_frames(struct grab *g, struct camera *cam)
 
 static int run(struct grab *g)
 {
-	struct camera_source src;
+	struct tool_source src;
+	struct ptp_transport_opener open;
 	struct camera_options opt;
 	struct camera *cam = NULL;
 	char err[512];
 	int id = -1, rc = 1;
 
-	if (camera_source_parse(g->source, &src, err, sizeof(err)) < 0) {
+	if (tool_source_parse(g->source, &src, err, sizeof(err)) < 0) {
 		fprintf(stderr, "alphafs-grab: %s\n", err);
 		return 2;
 	}
-	if (g->fault && src.kind == CAMERA_SOURCE_EMULATE &&
+	if (g->fault && src.emulate &&
 	    emu_fault_parse(g->fault, &src.emu.faults, err, sizeof(err)) < 0) {
 		fprintf(stderr, "alphafs-grab: --fault: %s\n", err);
 		return 2;
 	}
 	camera_options_default(&opt);
+	if (tool_source_opener(&src, &open, err, sizeof(err)) < 0) {
+		fprintf(stderr, "alphafs-grab: %s\n", err);
+		goto out;
+	}
 	g->store = frame_store_create();
 	if (!g->store)
 		goto out;
 	id = frame_store_add_listener(g->store, handle_store_change, g);
-	cam = id >= 0 ? camera_create(&src, &opt, g->store) : NULL;
+	cam = id >= 0 ? camera_create(&open, &opt, g->store) : NULL;
 	if (!cam) {
 		fprintf(stderr, "alphafs-grab: out of memory\n");
 		goto out;
@@ -330,6 +335,7 @@ static int run(struct grab *g)
 	camera_stop(cam);
 out:
 	camera_destroy(cam);
+	tool_source_finish(&src);
 	if (id >= 0)
 		frame_store_remove_listener(g->store, id);
 	frame_store_destroy(g->store);

@@ -27,9 +27,9 @@
 
 #include "alphafs-config.h"
 #include "camera/camera.h"
-#include "emu/emu.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "tools/tools.h"
 #include "util/util.h"
 
 #define PROG "mount.alphafs"
@@ -308,7 +308,7 @@ struct daemon {
 	struct options *o;
 	const char *source_text;
 	const char *mountpoint;
-	struct camera_source src;
+	struct tool_source src;
 	struct frame_store *store;
 	struct camera *cam;
 	struct fs *fs;
@@ -342,20 +342,23 @@ static void handle_store_exit(void *arg)
 
 static int start_camera(struct daemon *d, char *err, size_t cap)
 {
+	struct ptp_transport_opener open;
 	struct camera_options co;
 	char why[ERR_DETAIL_MAX];
 	int rc;
 
 	camera_options_default(&co);
 	co.fps_limit = d->o->fps;
-	co.reconnect_timeout_s = d->o->reconnect_timeout;
 	co.exit_on_disconnect = d->o->exit_on_disconnect;
 	d->store = frame_store_create();
 	if (!d->store) {
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
-	d->cam = camera_create(&d->src, &co, d->store);
+	rc = tool_source_opener(&d->src, &open, err, cap);
+	if (rc < 0)
+		return rc;
+	d->cam = camera_create(&open, &co, d->store);
 	if (!d->cam) {
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
@@ -522,12 +525,11 @@ static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
 
-	if (camera_source_parse(d->source_text, &d->src, err, sizeof(err)) < 0) {
+	if (tool_source_parse(d->source_text, &d->src, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": source '%s': %s\n", d->source_text, err);
 		return -1;
 	}
-	if ((o->emu_fault || o->emu_fps) &&
-	    d->src.kind != CAMERA_SOURCE_EMULATE) {
+	if ((o->emu_fault || o->emu_fps) && !d->src.emulate) {
 		fprintf(stderr, PROG ": emu_fault and emu_fps need the "
 				"'emulate' source\n");
 		return -1;
@@ -577,7 +579,7 @@ static int run(struct options *o, struct fuse_args *args)
 {
 	struct daemon d = { .o = o };
 	char mp[PATH_MAX];
-	int ready_fd = -1;
+	int ready_fd = -1, rc;
 
 	if (o->npos == 0) {
 		fprintf(stderr, PROG ": no mountpoint (see --help)\n");
@@ -601,7 +603,9 @@ static int run(struct options *o, struct fuse_args *args)
 			return 1;
 		}
 	}
-	return serve(&d, args, ready_fd);
+	rc = serve(&d, args, ready_fd);
+	tool_source_finish(&d.src); /* after the camera that used it */
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -37,44 +37,85 @@ void usb_port_name(uint8_t bus, uint8_t dev, char *out, size_t cap)
 	snprintf(out, cap, "usb:%03u,%03u", bus, dev);
 }
 
-static int parse_dec(const char **p, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-	const char *s = *p;
+/* Linux numbers buses from 1 and devices 1..127 (USB addresses); three
+ * digits hold both, as gphoto2 and alphafs-list print them. */
+#define USB_BUS_MAX 255
+#define USB_DEV_MAX 127
+#define PORT_DIGITS_MAX 3
+#define PREFIX_PORT "usb:"
+#define PREFIX_SERIAL "serial="
 
-	if (*s < '0' || *s > '9')
-		return ALPHAFS_ERR_INVALID;
-	while (*s >= '0' && *s <= '9') {
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return ALPHAFS_ERR_INVALID;
-		s++;
+/* Parses 1-3 decimal digits (leading zeros allowed) in [1, max]; advances
+ * *p past them. */
+static bool parse_num(const char **p, unsigned max, uint8_t *out)
+{
+	unsigned v = 0, n = 0;
+
+	while (**p >= '0' && **p <= '9' && n < PORT_DIGITS_MAX) {
+		v = v * 10 + (unsigned)(**p - '0');
+		(*p)++;
+		n++;
 	}
-	*p = s;
-	*out = v;
+	if (n == 0 || v == 0 || v > max || (**p >= '0' && **p <= '9'))
+		return false;
+	*out = (uint8_t)v;
+	return true;
+}
+
+static int parse_port(const char *p, struct usb_selector *out, char *err,
+		      size_t cap)
+{
+	if (!parse_num(&p, USB_BUS_MAX, &out->bus) || *p++ != ',' ||
+	    !parse_num(&p, USB_DEV_MAX, &out->dev) || *p != '\0') {
+		snprintf(err, cap,
+			 "bad USB port: expected usb:BUS,DEV as alphafs-list prints it (e.g. usb:001,004)");
+		return ALPHAFS_ERR_INVALID;
+	}
+	out->kind = USB_SELECT_PORT;
 	return 0;
 }
 
-int usb_port_parse(const char *text, uint8_t *bus, uint8_t *dev)
+static int parse_serial(const char *p, struct usb_selector *out, char *err,
+			size_t cap)
 {
-	/* Linux numbers buses from 1 and devices 1..127 (USB addresses). */
-	enum { BUS_MAX = 255, DEV_MAX = 127 };
-	unsigned b, d;
-	const char *p = text;
+	size_t n = strlen(p);
 
-	if (!p || strncmp(p, "usb:", 4) != 0)
+	if (n == 0 || n >= sizeof(out->serial)) {
+		snprintf(err, cap, "bad serial: expected serial=NUMBER (1 to %zu characters)",
+			 sizeof(out->serial) - 1);
 		return ALPHAFS_ERR_INVALID;
-	p += 4;
-	if (parse_dec(&p, BUS_MAX, &b) < 0 || *p != ',')
-		return ALPHAFS_ERR_INVALID;
-	p++;
-	if (parse_dec(&p, DEV_MAX, &d) < 0 || *p != '\0')
-		return ALPHAFS_ERR_INVALID;
-	if (b == 0 || d == 0)
-		return ALPHAFS_ERR_INVALID;
-	*bus = (uint8_t)b;
-	*dev = (uint8_t)d;
+	}
+	memcpy(out->serial, p, n + 1);
+	out->kind = USB_SELECT_SERIAL;
 	return 0;
+}
+
+int usb_selector_parse(const char *text, struct usb_selector *out, char *err,
+		       size_t cap)
+{
+	char dummy[1];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!err || cap == 0) {
+		err = dummy;
+		cap = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if (!text || text[0] == '\0')
+		return 0; /* USB_SELECT_FIRST */
+	if (strncmp(text, PREFIX_PORT, strlen(PREFIX_PORT)) == 0) {
+		rc = parse_port(text + strlen(PREFIX_PORT), out, err, cap);
+	} else if (strncmp(text, PREFIX_SERIAL, strlen(PREFIX_SERIAL)) == 0) {
+		rc = parse_serial(text + strlen(PREFIX_SERIAL), out, err, cap);
+	} else {
+		snprintf(err, cap, "unknown USB camera \"%.40s\": use usb:BUS,DEV or serial=NUMBER",
+			 text);
+		rc = ALPHAFS_ERR_INVALID;
+	}
+	if (rc < 0)
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 static bool usable(const struct usb_camera_desc *c)
@@ -114,15 +155,15 @@ static int select_first(const struct usb_camera_desc *list, size_t n,
 }
 
 int usb_camera_select(const struct usb_camera_desc *list, size_t n,
-		      const struct camera_source *sel, size_t *index,
+		      const struct usb_selector *sel, size_t *index,
 		      struct err_detail *err)
 {
 	char port[16];
 
 	switch (sel->kind) {
-	case CAMERA_SOURCE_FIRST:
+	case USB_SELECT_FIRST:
 		return select_first(list, n, index, err);
-	case CAMERA_SOURCE_USB:
+	case USB_SELECT_PORT:
 		for (size_t i = 0; i < n; i++) {
 			if (list[i].bus == sel->bus && list[i].dev == sel->dev) {
 				*index = i;
@@ -132,7 +173,7 @@ int usb_camera_select(const struct usb_camera_desc *list, size_t n,
 		usb_port_name(sel->bus, sel->dev, port, sizeof(port));
 		return err_set(err, ALPHAFS_ERR_NOT_FOUND,
 			       "no PTP camera at %s (see alphafs-list)", port);
-	case CAMERA_SOURCE_SERIAL:
+	case USB_SELECT_SERIAL:
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(list[i].serial, sel->serial) == 0) {
 				*index = i;
@@ -142,11 +183,9 @@ int usb_camera_select(const struct usb_camera_desc *list, size_t n,
 		return err_set(err, ALPHAFS_ERR_NOT_FOUND,
 			       "no PTP camera with serial %s (see alphafs-list)",
 			       sel->serial);
-	case CAMERA_SOURCE_EMULATE:
-		break;
 	}
-	return err_set(err, ALPHAFS_ERR_INVALID,
-		       "the emulated camera is not a USB source");
+	return err_set(err, ALPHAFS_ERR_INVALID, "unknown USB selector %d",
+		       (int)sel->kind);
 }
 
 /* ---- enumeration -------------------------------------------------------- */

@@ -543,7 +543,7 @@ static int start_intr(struct usb_transport *t, struct err_detail *err)
 	return 0;
 }
 
-static int setup(struct usb_transport *t, const struct camera_source *sel,
+static int setup(struct usb_transport *t, const struct usb_selector *sel,
 		 struct err_detail *err)
 {
 	struct usb_camera_desc *list = NULL;
@@ -582,7 +582,7 @@ static int setup(struct usb_transport *t, const struct camera_source *sel,
 }
 
 int usb_transport_open(struct libusb_context *ctx,
-		       const struct camera_source *sel,
+		       const struct usb_selector *sel,
 		       struct ptp_transport **out, struct err_detail *err)
 {
 	struct usb_transport *t = mem_calloc(1, sizeof(*t));
@@ -615,4 +615,24 @@ int usb_transport_open(struct libusb_context *ctx,
 		 t->base.max_packet);
 	*out = &t->base;
 	return 0;
+}
+
+static int open_selected(void *arg, const char *serial,
+			 struct ptp_transport **out, struct err_detail *err)
+{
+	struct usb_selector *sel = arg, same;
+
+	if (serial && serial[0]) {
+		memset(&same, 0, sizeof(same));
+		same.kind = USB_SELECT_SERIAL;
+		snprintf(same.serial, sizeof(same.serial), "%s", serial);
+		sel = &same;
+	}
+	return usb_transport_open(NULL, sel, out, err);
+}
+
+struct ptp_transport_opener usb_transport_opener(struct usb_selector *sel)
+{
+	return (struct ptp_transport_opener){ .open = open_selected,
+					      .arg = sel };
 }

@@ -24,7 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "camera/camera.h"
 #include "ptp/transport.h"
 #include "util/util.h"
 
@@ -62,6 +61,32 @@ struct usb_camera_desc {
 	char serial[64];
 };
 
+/*
+ * Which camera on the bus the user means, as SOURCE is written on the
+ * command line, in fstab and by alphafs-list.
+ */
+enum usb_selector_kind {
+	USB_SELECT_FIRST,  /* "": the first usable camera (Sony bodies first) */
+	USB_SELECT_PORT,   /* "usb:BUS,DEV" */
+	USB_SELECT_SERIAL, /* "serial=SERIAL": that body, wherever it is */
+};
+
+struct usb_selector {
+	enum usb_selector_kind kind;
+	uint8_t bus, dev; /* USB_SELECT_PORT */
+	char serial[64];  /* USB_SELECT_SERIAL: exact USB iSerialNumber */
+};
+
+/*
+ * The one parser of a USB selector: NULL or "" (FIRST), "usb:BUS,DEV"
+ * (gphoto2's port syntax as alphafs-list prints it: 1 to 3 decimal digits
+ * each, leading zeros allowed, bus 1..255, device 1..127 as Linux numbers
+ * them) or "serial=SERIAL" (1 to 63 characters). Anything else is INVALID
+ * with a one-line message in err (err may be NULL) and *out zeroed. Pure.
+ */
+int usb_selector_parse(const char *text, struct usb_selector *out, char *err,
+		       size_t cap);
+
 /* "PC Remote", "PTP", "MTP (set USB Connection to PC Remote)", ... */
 const char *usb_mode_name(enum usb_camera_mode mode);
 
@@ -86,21 +111,20 @@ int usb_camera_list(struct libusb_context *ctx, struct usb_camera_desc **out,
 int usb_device_count(struct libusb_context *ctx);
 
 /*
- * Picks the entry that sel designates among list[0..n): CAMERA_SOURCE_USB
- * by bus/device, CAMERA_SOURCE_SERIAL by serial number (exact match),
- * CAMERA_SOURCE_FIRST the first usable one (the list is Sony-first).
+ * Picks the entry that sel designates among list[0..n): USB_SELECT_PORT
+ * by bus/device, USB_SELECT_SERIAL by serial number (exact match),
+ * USB_SELECT_FIRST the first usable one (the list is Sony-first).
  * Pure: no I/O. Returns 0 with *index set, or NOT_FOUND (nothing matches,
  * or the list is empty), WRONG_MODE (the only candidates are Sony bodies in
  * MTP or mass-storage mode: "set USB Connection to PC Remote"), INVALID
- * (CAMERA_SOURCE_EMULATE is not a USB source). err receives a one-line reason.
+ * (an unknown kind). err receives a one-line reason.
  */
 int usb_camera_select(const struct usb_camera_desc *list, size_t n,
-		      const struct camera_source *sel, size_t *index,
+		      const struct usb_selector *sel, size_t *index,
 		      struct err_detail *err);
 
 /*
- * Opens the camera that sel designates (CAMERA_SOURCE_FIRST, _USB or
- * _SERIAL) as a PTP transport over libusb:
+ * Opens the camera that sel designates as a PTP transport over libusb:
  *   - enumerates and selects with usb_camera_list / usb_camera_select;
  *   - opens it, detaches a kernel driver bound to the PTP interface, claims
  *     the interface, and starts the interrupt-pipe transfer;
@@ -127,8 +151,17 @@ int usb_camera_select(const struct usb_camera_desc *list, size_t n,
  * (the camera owner thread), see transport.h.
  */
 int usb_transport_open(struct libusb_context *ctx,
-		       const struct camera_source *sel,
+		       const struct usb_selector *sel,
 		       struct ptp_transport **out, struct err_detail *err);
+
+/*
+ * The opener (ptp/transport.h) that camera_create takes for the camera sel
+ * designates: usb_transport_open with a private libusb context. Asked for
+ * a serial (a reconnect), it opens only the body whose USB serial number
+ * is that one, wherever it is plugged in now. sel is not copied: it must
+ * outlive the opener.
+ */
+struct ptp_transport_opener usb_transport_opener(struct usb_selector *sel);
 
 /*
  * Maps a libusb error or transfer-status code (see usb_map_libusb) to an
@@ -139,13 +172,6 @@ int usb_map_libusb_error(int libusb_err);
 
 /* Formats "usb:BBB,DDD" into out (cap >= 12). */
 void usb_port_name(uint8_t bus, uint8_t dev, char *out, size_t cap);
-
-/*
- * Parses gphoto2's port syntax "usb:BUS,DEV" (decimal, leading zeros
- * allowed, bus 1..255, device 1..127 as Linux numbers them) into bus/dev.
- * INVALID otherwise. Pure.
- */
-int usb_port_parse(const char *text, uint8_t *bus, uint8_t *dev);
 
 /*
  * The message for an interface that another program holds: names `holder`

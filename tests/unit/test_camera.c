@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "camera/camera_internal.h"
+#include "emu/emu.h"
 
 /* Guard against a hang only; a healthy run takes a fraction of this. */
 #define WAIT_GUARD_MS 30000
@@ -58,6 +59,7 @@ static void handle_store(void *arg)
 
 struct fixture {
 	struct frame_store *st;
+	struct emu_camera *emu; /* behind the in-memory transport */
 	struct camera *cam;
 	struct watch w;
 	int listener;
@@ -66,17 +68,20 @@ struct fixture {
 static struct fixture *fixture_new(const struct emu_faults *faults)
 {
 	struct fixture *fx = mem_calloc(1, sizeof(*fx));
-	struct camera_source src;
+	struct ptp_transport_opener open;
 	struct camera_options opt;
-	char err[256];
+	struct emu_config cfg;
 
 	assert_non_null(fx);
-	assert_int_equal(camera_source_parse("emulate", &src, err, sizeof(err)), 0);
-	src.emu.fps = EMU_TEST_FPS;
-	src.emu.width = 160;
-	src.emu.height = 120;
+	emu_config_default(&cfg);
+	cfg.fps = EMU_TEST_FPS;
+	cfg.width = 160;
+	cfg.height = 120;
 	if (faults)
-		src.emu.faults = *faults;
+		cfg.faults = *faults;
+	fx->emu = emu_camera_create(&cfg);
+	assert_non_null(fx->emu);
+	open = emu_memusb_opener(fx->emu);
 	camera_options_default(&opt);
 	fx->st = frame_store_create();
 	assert_non_null(fx->st);
@@ -85,7 +90,7 @@ static struct fixture *fixture_new(const struct emu_faults *faults)
 	fx->w.st = fx->st;
 	fx->listener = frame_store_add_listener(fx->st, handle_store, &fx->w);
 	assert_true(fx->listener >= 0);
-	fx->cam = camera_create(&src, &opt, fx->st);
+	fx->cam = camera_create(&open, &opt, fx->st);
 	assert_non_null(fx->cam);
 	return fx;
 }
@@ -93,6 +98,7 @@ static struct fixture *fixture_new(const struct emu_faults *faults)
 static void fixture_free(struct fixture *fx)
 {
 	camera_destroy(fx->cam);
+	emu_camera_destroy(fx->emu);
 	frame_store_remove_listener(fx->st, fx->listener);
 	frame_store_destroy(fx->st);
 	pthread_cond_destroy(&fx->w.cond);
@@ -206,41 +212,6 @@ static int run_on_owner(struct camera *cam,
 }
 
 /* ---- tests ------------------------------------------------------------ */
-
-static void test_source_parse(void **state)
-{
-	struct camera_source s;
-	char err[160];
-
-	(void)state;
-	assert_int_equal(camera_source_parse(NULL, &s, err, sizeof(err)), 0);
-	assert_int_equal(s.kind, CAMERA_SOURCE_FIRST);
-	assert_int_equal(camera_source_parse("", &s, NULL, 0), 0);
-	assert_int_equal(s.kind, CAMERA_SOURCE_FIRST);
-	assert_int_equal(camera_source_parse("usb:001,004", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.kind, CAMERA_SOURCE_USB);
-	assert_int_equal(s.bus, 1);
-	assert_int_equal(s.dev, 4);
-	assert_int_equal(camera_source_parse("usb:255,127", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.bus, 255);
-	assert_int_equal(camera_source_parse("serial=0123ABC", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.kind, CAMERA_SOURCE_SERIAL);
-	assert_string_equal(s.serial, "0123ABC");
-	assert_int_equal(camera_source_parse("emulate", &s, err, sizeof(err)), 0);
-	assert_int_equal(s.kind, CAMERA_SOURCE_EMULATE);
-	static const char *const bad[] = {
-		"usb:", "usb:1", "usb:1,", "usb:0,1", "usb:1,0", "usb:256,1",
-		"usb:1,128", "usb:1,2x", "usb:0001,2", "usb:-1,2", "usb:1;2",
-		"serial=", "emulated", "usb1,2", "bogus",
-		"serial=0123456789012345678901234567890123456789012345678901234567890123",
-	};
-	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-		err[0] = '\0';
-		assert_int_equal(camera_source_parse(bad[i], &s, err, sizeof(err)),
-				 ALPHAFS_ERR_INVALID);
-		assert_true(err[0] != '\0');
-	}
-}
 
 static void test_options_default(void **state)
 {
@@ -357,6 +328,7 @@ static void test_requests_between_frames(void **state)
 /* Snapshot of the emulator's and the store's counters taken on the owner
  * thread between two polls, so no frame is in flight. */
 struct counts {
+	struct emu_camera *emu_cam;
 	struct emu_stats emu;
 	struct frame_store_stats store;
 	struct frame_store *st;
@@ -367,7 +339,7 @@ static int take_counts(struct camera *cam, struct ptp_session *s, void *arg)
 	struct counts *c = arg;
 
 	(void)s;
-	emu_camera_get_stats(cam->emu, &c->emu);
+	emu_camera_get_stats(c->emu_cam, &c->emu);
 	frame_store_get_stats(c->st, &c->store);
 	return 0;
 }
@@ -376,7 +348,7 @@ static void test_truncated_frames_rejected(void **state)
 {
 	struct emu_faults f = { .truncate_every = 3 };
 	struct fixture *fx = fixture_new(&f);
-	struct counts c = { .st = fx->st };
+	struct counts c = { .emu_cam = fx->emu, .st = fx->st };
 
 	(void)state;
 	start_ok(fx);
@@ -397,7 +369,7 @@ static void test_bad_datasets_rejected(void **state)
 	struct emu_faults f = { .badsize_every = 4, .badoffset_every = 5,
 				.garbage_every = 7 };
 	struct fixture *fx = fixture_new(&f);
-	struct counts c = { .st = fx->st };
+	struct counts c = { .emu_cam = fx->emu, .st = fx->st };
 
 	(void)state;
 	start_ok(fx);
@@ -420,7 +392,7 @@ static void test_busy_storm_recovered(void **state)
 	(void)state;
 	start_ok(fx);
 	assert_true(wait_frames(fx, 3));
-	emu_camera_set_faults(fx->cam->emu, &f);
+	emu_camera_set_faults(fx->emu, &f);
 	assert_true(wait_frames(fx, frames_seen(fx) + 10));
 	camera_get_status(fx->cam, &st);
 	camera_stop(fx->cam);
@@ -507,7 +479,7 @@ static void test_unplug_and_replug(void **state)
 	(void)state;
 	start_ok(fx);
 	assert_true(wait_frames(fx, 3));
-	emu_camera_unplug(fx->cam->emu);
+	emu_camera_unplug(fx->emu);
 	assert_true(wait_state(fx, FRAME_STORE_DISCONNECTED));
 	frame_store_get_state(fx->st, why, sizeof(why));
 	assert_true(why[0] != '\0');
@@ -515,7 +487,7 @@ static void test_unplug_and_replug(void **state)
 	assert_false(st.connected);
 	/* While unplugged, requests fail with NO_DEVICE. */
 	assert_int_equal(run_on_owner(fx->cam, press_half, NULL), ALPHAFS_ERR_NO_DEVICE);
-	emu_camera_replug(fx->cam->emu);
+	emu_camera_replug(fx->emu);
 	assert_true(wait_state(fx, FRAME_STORE_LIVE));
 	assert_true(wait_frames(fx, frames_seen(fx) + 3));
 	camera_get_status(fx->cam, &st);
@@ -537,7 +509,7 @@ static void test_stall_reset_then_reported(void **state)
 	assert_true(wait_frames(fx, 2));
 	/* Live view refused for good (a stale remote owner): one session
 	 * reset, then the state says so; polling goes on. */
-	emu_camera_pause(fx->cam->emu, true);
+	emu_camera_pause(fx->emu, true);
 	assert_true(wait_state(fx, FRAME_STORE_CONNECTING));
 	camera_get_status(fx->cam, &st);
 	assert_int_equal(st.session_resets, 1);
@@ -547,7 +519,7 @@ static void test_stall_reset_then_reported(void **state)
 	{
 		struct emu_stats es;
 
-		emu_camera_get_stats(fx->cam->emu, &es);
+		emu_camera_get_stats(fx->emu, &es);
 		assert_int_equal(es.sessions_opened, 2);
 		assert_int_equal(es.handshakes, 2);
 		assert_int_equal(es.resets, 0);
@@ -558,7 +530,7 @@ static void test_stall_reset_then_reported(void **state)
 	assert_non_null(strstr(why, "refused"));
 	assert_non_null(strstr(st.why, "refused"));
 	/* Frames again: LIVE, without another reset. */
-	emu_camera_pause(fx->cam->emu, false);
+	emu_camera_pause(fx->emu, false);
 	assert_true(wait_state(fx, FRAME_STORE_LIVE));
 	camera_get_status(fx->cam, &st);
 	camera_stop(fx->cam);
@@ -574,7 +546,7 @@ static void test_stop_while_waiting(void **state)
 	start_ok(fx);
 	assert_true(wait_frames(fx, 2));
 	/* No new frames: the owner is in its AccessDenied back-off. */
-	emu_camera_pause(fx->cam->emu, true);
+	emu_camera_pause(fx->emu, true);
 	camera_stop(fx->cam);
 	fixture_free(fx);
 }
@@ -590,9 +562,9 @@ static void test_stop_while_hung(void **state)
 	assert_true(wait_frames(fx, 2));
 	/* The next transaction gets no answer: stop comes while the owner
 	 * waits in a transfer. */
-	emu_camera_get_stats(fx->cam->emu, &es);
+	emu_camera_get_stats(fx->emu, &es);
 	f.timeout_at = 2;
-	emu_camera_set_faults(fx->cam->emu, &f);
+	emu_camera_set_faults(fx->emu, &f);
 	camera_stop(fx->cam);
 	fixture_free(fx);
 }
@@ -600,7 +572,6 @@ static void test_stop_while_hung(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_source_parse),
 		cmocka_unit_test(test_options_default),
 		cmocka_unit_test(test_lifecycle_without_start),
 		cmocka_unit_test(test_start_and_100_frames),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* usb: port syntax, camera selection, libusb error mapping, busy message
+/* usb: selector syntax, camera selection, libusb error mapping, busy message
  * (the pure parts; the transport itself is tested through the real libusb
  * in tests/integration/usb). */
 #include <setjmp.h>
@@ -14,51 +14,69 @@
 
 #include "usb/usb.h"
 
-static void test_port_parse_accepts_gphoto2_syntax(void **state)
+static void test_selector_parse_accepts_what_alphafs_list_prints(void **state)
 {
-	uint8_t bus = 0, dev = 0;
+	struct usb_selector s;
+	char err[160];
 
 	(void)state;
-	assert_int_equal(usb_port_parse("usb:001,002", &bus, &dev), 0);
-	assert_int_equal(bus, 1);
-	assert_int_equal(dev, 2);
-	assert_int_equal(usb_port_parse("usb:3,127", &bus, &dev), 0);
-	assert_int_equal(bus, 3);
-	assert_int_equal(dev, 127);
-	assert_int_equal(usb_port_parse("usb:255,1", &bus, &dev), 0);
-	assert_int_equal(bus, 255);
+	assert_int_equal(usb_selector_parse(NULL, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, USB_SELECT_FIRST);
+	assert_int_equal(usb_selector_parse("", &s, NULL, 0), 0);
+	assert_int_equal(s.kind, USB_SELECT_FIRST);
+	assert_int_equal(usb_selector_parse("usb:001,002", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, USB_SELECT_PORT);
+	assert_int_equal(s.bus, 1);
+	assert_int_equal(s.dev, 2);
+	assert_int_equal(usb_selector_parse("usb:3,127", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.bus, 3);
+	assert_int_equal(s.dev, 127);
+	assert_int_equal(usb_selector_parse("usb:255,1", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.bus, 255);
+	assert_int_equal(usb_selector_parse("serial=0123ABC", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.kind, USB_SELECT_SERIAL);
+	assert_string_equal(s.serial, "0123ABC");
 }
 
-static void test_port_parse_rejects_malformed(void **state)
+static void test_selector_parse_rejects_malformed(void **state)
 {
+	/* Both former parsers' refusals: 1 to 3 digits, no sign, no hex, no
+	 * spaces, nothing after the device number. */
 	static const char *const bad[] = {
-		NULL,	     "",	  "usb:",	"usb:1",      "usb:1,",
-		"usb:,2",    "usb:0,2",	  "usb:1,0",	"usb:256,1",  "usb:1,128",
-		"usb:1,2 ",  "usb:1,2,3", "usb:-1,2",	"USB:1,2",    "serial=1",
-		"usb:1;2",   "usb:99999999999999999999,1", "usb:1,0x2",
+		"usb:",	      "usb:1",	       "usb:1,",       "usb:,2",
+		"usb:0,2",    "usb:1,0",       "usb:256,1",    "usb:1,128",
+		"usb:1,2 ",   "usb:1,2,3",     "usb:-1,2",     "USB:1,2",
+		"usb:1;2",    "usb:1,2x",      "usb:0001,2",   "usb:1,0x2",
+		"usb:99999999999999999999,1",  "usb1,2",       "serial=",
+		"emulate",    "bogus",
+		"serial=0123456789012345678901234567890123456789012345678901234567890123",
 	};
-	uint8_t bus = 7, dev = 9;
+	struct usb_selector s;
+	char err[160];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-		assert_int_equal(usb_port_parse(bad[i], &bus, &dev),
+		memset(&s, 0x5A, sizeof(s));
+		err[0] = '\0';
+		assert_int_equal(usb_selector_parse(bad[i], &s, err, sizeof(err)),
 				 ALPHAFS_ERR_INVALID);
-		assert_int_equal(bus, 7); /* untouched on failure */
-		assert_int_equal(dev, 9);
+		assert_true(err[0] != '\0');
+		assert_int_equal(s.kind, USB_SELECT_FIRST); /* zeroed */
+		assert_int_equal(s.bus, 0);
 	}
 }
 
 static void test_port_name_round_trips(void **state)
 {
+	struct usb_selector sel;
 	char s[16];
-	uint8_t bus, dev;
 
 	(void)state;
 	usb_port_name(1, 2, s, sizeof(s));
 	assert_string_equal(s, "usb:001,002");
-	assert_int_equal(usb_port_parse(s, &bus, &dev), 0);
-	assert_int_equal(bus, 1);
-	assert_int_equal(dev, 2);
+	assert_int_equal(usb_selector_parse(s, &sel, NULL, 0), 0);
+	assert_int_equal(sel.bus, 1);
+	assert_int_equal(sel.dev, 2);
 }
 
 static struct usb_camera_desc cam(uint8_t bus, uint8_t dev, uint16_t vid,
@@ -81,7 +99,7 @@ static struct usb_camera_desc cam(uint8_t bus, uint8_t dev, uint16_t vid,
 static void test_select_first_skips_wrong_mode(void **state)
 {
 	struct usb_camera_desc l[3];
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	size_t i = 99;
 
@@ -97,7 +115,7 @@ static void test_select_first_skips_wrong_mode(void **state)
 static void test_select_only_wrong_mode_says_pc_remote(void **state)
 {
 	struct usb_camera_desc l[1];
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	size_t i = 99;
 
@@ -117,7 +135,7 @@ static void test_select_only_wrong_mode_says_pc_remote(void **state)
 
 static void test_select_empty_is_not_found(void **state)
 {
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	size_t i = 99;
 
@@ -131,8 +149,8 @@ static void test_select_empty_is_not_found(void **state)
 static void test_select_by_port_and_serial(void **state)
 {
 	struct usb_camera_desc l[2];
-	struct camera_source sel = { .kind = CAMERA_SOURCE_USB, .bus = 2,
-				     .dev = 4 };
+	struct usb_selector sel = { .kind = USB_SELECT_PORT, .bus = 2,
+				    .dev = 4 };
 	struct err_detail err = { 0 };
 	size_t i = 99;
 
@@ -141,7 +159,7 @@ static void test_select_by_port_and_serial(void **state)
 	l[1] = cam(2, 4, USB_VENDOR_SONY, USB_MODE_PC_REMOTE, "SER2");
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err), 0);
 	assert_int_equal(i, 1);
-	sel.kind = CAMERA_SOURCE_SERIAL;
+	sel.kind = USB_SELECT_SERIAL;
 	snprintf(sel.serial, sizeof(sel.serial), "SER1");
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err), 0);
 	assert_int_equal(i, 0);
@@ -150,7 +168,7 @@ static void test_select_by_port_and_serial(void **state)
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err),
 			 ALPHAFS_ERR_NOT_FOUND);
 	err_clear(&err);
-	sel.kind = CAMERA_SOURCE_USB;
+	sel.kind = USB_SELECT_PORT;
 	sel.dev = 9;
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err),
 			 ALPHAFS_ERR_NOT_FOUND);
@@ -162,7 +180,7 @@ static void test_select_by_port_and_serial(void **state)
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err),
 			 ALPHAFS_ERR_WRONG_MODE);
 	err_clear(&err);
-	sel.kind = CAMERA_SOURCE_EMULATE;
+	sel.kind = (enum usb_selector_kind)77;
 	assert_int_equal(usb_camera_select(l, 2, &sel, &i, &err),
 			 ALPHAFS_ERR_INVALID);
 }
@@ -222,8 +240,8 @@ static void test_mode_names(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_port_parse_accepts_gphoto2_syntax),
-		cmocka_unit_test(test_port_parse_rejects_malformed),
+		cmocka_unit_test(test_selector_parse_accepts_what_alphafs_list_prints),
+		cmocka_unit_test(test_selector_parse_rejects_malformed),
 		cmocka_unit_test(test_port_name_round_trips),
 		cmocka_unit_test(test_select_first_skips_wrong_mode),
 		cmocka_unit_test(test_select_only_wrong_mode_says_pc_remote),

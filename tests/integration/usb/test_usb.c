@@ -26,10 +26,10 @@ static void test_open_names_port(void **state)
 	ptp_transport_destroy(t);
 }
 
-static int open_with(enum camera_source_kind kind, const char *serial,
+static int open_with(enum usb_selector_kind kind, const char *serial,
 		     uint8_t bus, uint8_t dev, struct err_detail *err)
 {
-	struct camera_source sel = { .kind = kind, .bus = bus, .dev = dev };
+	struct usb_selector sel = { .kind = kind, .bus = bus, .dev = dev };
 	struct ptp_transport *t = NULL;
 	int r;
 
@@ -42,20 +42,25 @@ static int open_with(enum camera_source_kind kind, const char *serial,
 static void test_select_by_serial_and_port(void **state)
 {
 	struct err_detail err = { 0 };
+	struct usb_selector port;
 	uint8_t bus, dev;
 
 	(void)state;
-	assert_int_equal(usb_port_parse(getenv("ALPHAFS_EMU_PORT"), &bus, &dev),
+	assert_int_equal(usb_selector_parse(getenv("ALPHAFS_EMU_PORT"), &port,
+					    NULL, 0),
 			 0);
-	assert_int_equal(open_with(CAMERA_SOURCE_SERIAL,
+	assert_int_equal(port.kind, USB_SELECT_PORT);
+	bus = port.bus;
+	dev = port.dev;
+	assert_int_equal(open_with(USB_SELECT_SERIAL,
 				   getenv("ALPHAFS_EMU_SERIAL"), 0, 0, &err),
 			 0);
-	assert_int_equal(open_with(CAMERA_SOURCE_USB, "", bus, dev, &err), 0);
-	assert_int_equal(open_with(CAMERA_SOURCE_SERIAL, "NOPE", 0, 0, &err),
+	assert_int_equal(open_with(USB_SELECT_PORT, "", bus, dev, &err), 0);
+	assert_int_equal(open_with(USB_SELECT_SERIAL, "NOPE", 0, 0, &err),
 			 ALPHAFS_ERR_NOT_FOUND);
 	assert_non_null(strstr(err.msg, "NOPE"));
 	err_clear(&err);
-	assert_int_equal(open_with(CAMERA_SOURCE_USB, "", bus, 99, &err),
+	assert_int_equal(open_with(USB_SELECT_PORT, "", bus, 99, &err),
 			 ALPHAFS_ERR_NOT_FOUND);
 	assert_non_null(strstr(err.msg, "usb:001,099"));
 }
@@ -91,12 +96,12 @@ static void test_second_owner_is_busy(void **state)
 
 	(void)state;
 	assert_non_null(t);
-	assert_int_equal(open_with(CAMERA_SOURCE_FIRST, "", 0, 0, &err),
+	assert_int_equal(open_with(USB_SELECT_FIRST, "", 0, 0, &err),
 			 ALPHAFS_ERR_BUSY);
 	assert_non_null(strstr(err.msg, "gio mount -s gphoto2"));
 	ptp_transport_destroy(t);
 	err_clear(&err);
-	assert_int_equal(open_with(CAMERA_SOURCE_FIRST, "", 0, 0, &err), 0);
+	assert_int_equal(open_with(USB_SELECT_FIRST, "", 0, 0, &err), 0);
 }
 
 /* GetDeviceInfo by hand: one command transfer, the data container as one

@@ -30,7 +30,7 @@ static void recover(struct ptp_transport *t, struct ptp_session *s)
 
 static void test_claimed_by_gvfs(void **state)
 {
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	struct ptp_transport *t = NULL;
 
@@ -309,7 +309,7 @@ static void expect_gone(struct ptp_transport *t)
 
 static struct ptp_transport *reopen_by_serial(void)
 {
-	struct camera_source sel = { .kind = CAMERA_SOURCE_SERIAL };
+	struct usb_selector sel = { .kind = USB_SELECT_SERIAL };
 	struct err_detail err = { 0 };
 	struct ptp_transport *t = NULL;
 

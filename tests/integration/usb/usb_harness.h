@@ -34,7 +34,7 @@
  * cannot. */
 static inline struct ptp_transport *harness_open(void)
 {
-	struct camera_source sel = { .kind = CAMERA_SOURCE_FIRST };
+	struct usb_selector sel = { .kind = USB_SELECT_FIRST };
 	struct err_detail err = { 0 };
 	struct ptp_transport *t = NULL;
 	int r = usb_transport_open(NULL, &sel, &t, &err);

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tools: SOURCE as the programs parse it, and the opener it becomes (the
+ * USB side of the opener is tested through the real libusb in
+ * tests/integration/usb). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tools/tools.h"
+
+static void test_source_parse(void **state)
+{
+	struct tool_source s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(tool_source_parse(NULL, &s, err, sizeof(err)), 0);
+	assert_false(s.emulate);
+	assert_int_equal(s.usb.kind, USB_SELECT_FIRST);
+	assert_int_equal(tool_source_parse("usb:001,004", &s, err, sizeof(err)), 0);
+	assert_false(s.emulate);
+	assert_int_equal(s.usb.kind, USB_SELECT_PORT);
+	assert_int_equal(s.usb.bus, 1);
+	assert_int_equal(s.usb.dev, 4);
+	assert_int_equal(tool_source_parse("serial=0123ABC", &s, NULL, 0), 0);
+	assert_int_equal(s.usb.kind, USB_SELECT_SERIAL);
+	assert_int_equal(tool_source_parse("emulate", &s, err, sizeof(err)), 0);
+	assert_true(s.emulate);
+	assert_int_equal(s.emu.fps, 30); /* emu_config_default() */
+	assert_null(s.cam);
+}
+
+static void test_source_parse_refuses(void **state)
+{
+	static const char *const bad[] = { "emulated", "bogus", "usb1,2",
+					   "usb:0001,2", "serial=", "EMULATE" };
+	struct tool_source s;
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(tool_source_parse(bad[i], &s, err, sizeof(err)),
+				 ALPHAFS_ERR_INVALID);
+		assert_true(err[0] != '\0');
+	}
+	assert_int_equal(tool_source_parse("bogus:1", &s, err, sizeof(err)),
+			 ALPHAFS_ERR_INVALID);
+	assert_non_null(strstr(err, "unknown camera source"));
+	assert_non_null(strstr(err, "emulate"));
+}
+
+static void test_emulated_opener(void **state)
+{
+	struct ptp_transport_opener o;
+	struct ptp_transport *t = NULL;
+	struct err_detail e = { 0 };
+	struct tool_source s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(tool_source_parse("emulate", &s, err, sizeof(err)), 0);
+	assert_int_equal(tool_source_opener(&s, &o, err, sizeof(err)), 0);
+	assert_non_null(s.cam);
+	assert_int_equal(ptp_transport_open(&o, NULL, &t, &e), 0);
+	assert_string_equal(t->name, "emulated");
+	ptp_transport_destroy(t);
+	/* Unplugged: NOT_FOUND, as a real body that is gone. */
+	emu_camera_unplug(s.cam);
+	assert_int_equal(ptp_transport_open(&o, "ANY", &t, &e),
+			 ALPHAFS_ERR_NOT_FOUND);
+	assert_null(t);
+	emu_camera_replug(s.cam);
+	assert_int_equal(ptp_transport_open(&o, "ANY", &t, &e), 0);
+	ptp_transport_destroy(t);
+	tool_source_finish(&s);
+	assert_null(s.cam);
+	tool_source_finish(&s);
+	/* An emulated camera out of range cannot be made. */
+	assert_int_equal(tool_source_parse("emulate", &s, err, sizeof(err)), 0);
+	s.emu.fps = 100000;
+	assert_int_equal(tool_source_opener(&s, &o, err, sizeof(err)),
+			 ALPHAFS_ERR_NOMEM);
+	assert_non_null(strstr(err, "cannot create the emulated camera"));
+	tool_source_finish(&s);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_parse),
+		cmocka_unit_test(test_source_parse_refuses),
+		cmocka_unit_test(test_emulated_opener),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
