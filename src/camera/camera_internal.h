@@ -91,7 +91,7 @@ struct camera {
 	struct camera_status status;
 };
 
-/* ---- source.c --------------------------------------------------------- */
+/* ---- info.c ----------------------------------------------------------- */
 /* Deep copy (lists duplicated); NOMEM leaves dst finished. */
 int camera_info_copy(struct camera_info *dst, const struct camera_info *src);
 /* Appends to l the codes of add it does not hold yet. */
