@@ -48,6 +48,14 @@ struct camera_info {
 	struct ptp_u16_list operations, events, properties; /* owned copies */
 };
 void camera_info_finish(struct camera_info *ci);
+/*
+ * The text of info/device for ci: "key: value" lines, one fact per line
+ * (model, manufacturer, serial, firmware, port, usb_id, the vendor
+ * extension, the Sony protocol), then the operation, event and property
+ * codes the camera offers, one per line with its PTP or Sony name.
+ * Appended to out; a failure latches in out (buf_status). Pure.
+ */
+void camera_info_format(const struct camera_info *ci, struct buf *out);
 
 struct camera_status {
 	bool connected;
@@ -61,6 +69,9 @@ struct camera_status {
 	uint64_t transactions;
 	uint64_t start_mono_ns;
 };
+/* The camera's lines of info/status for cs: connected, since (UTC), why
+ * and the owner's counters. Appended to out, as camera_info_format. */
+void camera_status_format(const struct camera_status *cs, struct buf *out);
 
 struct camera;
 

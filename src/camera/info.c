@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Default options, and the identity snapshot's copy/finish/merge helpers.
+ * Default options; the identity snapshot's copy/finish/merge helpers; the
+ * text of the identity and status snapshots as info/device and
+ * info/status show them: "key: value" lines, one fact per line, so that
+ * people read them and scripts grep them.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "camera/camera_internal.h"
+
+#define NS_PER_S UINT64_C(1000000000)
 
 void camera_options_default(struct camera_options *o)
 {
@@ -78,4 +85,62 @@ int camera_list_merge(struct ptp_u16_list *l, const struct ptp_u16_list *add)
 	l->v = v;
 	l->n = n;
 	return 0;
+}
+
+static void put_codes(struct buf *b, const char *title,
+		      const struct ptp_u16_list *l,
+		      const char *(*name)(uint16_t))
+{
+	buf_printf(b, "%s: %" PRIu32 "\n", title, l->n);
+	for (uint32_t i = 0; i < l->n; i++) {
+		const char *nm = name(l->v[i]);
+
+		buf_printf(b, "  0x%04x %s\n", l->v[i], nm ? nm : "(unknown)");
+	}
+}
+
+void camera_info_format(const struct camera_info *ci, struct buf *out)
+{
+	buf_printf(out, "model: %s\n", ci->model);
+	buf_printf(out, "manufacturer: %s\n", ci->manufacturer);
+	buf_printf(out, "serial: %s\n", ci->serial);
+	buf_printf(out, "firmware: %s\n", ci->device_version);
+	buf_printf(out, "port: %s\n", ci->port);
+	buf_printf(out, "usb_id: %04x:%04x\n", ci->usb_vendor, ci->usb_product);
+	buf_printf(out, "vendor_extension_id: 0x%08" PRIx32 "\n",
+		   ci->vendor_ext_id);
+	buf_printf(out, "vendor_extension_version: %u.%02u\n",
+		   ci->vendor_ext_version / 100u, ci->vendor_ext_version % 100u);
+	buf_printf(out, "vendor_extension_desc: %s\n", ci->vendor_ext_desc);
+	buf_printf(out, "sony_protocol: %u.%02u (0x%04x)\n",
+		   ci->sony_protocol / 100u, ci->sony_protocol % 100u,
+		   ci->sony_protocol);
+	put_codes(out, "operations", &ci->operations, sony_op_name);
+	put_codes(out, "events", &ci->events, sony_event_name);
+	put_codes(out, "properties", &ci->properties, sony_prop_name);
+}
+
+static void put_wall(struct buf *b, const char *key, uint64_t wall_ns)
+{
+	time_t t = (time_t)(wall_ns / NS_PER_S);
+	char when[32] = "unknown";
+	struct tm tm;
+
+	if (wall_ns && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(b, "%s: %s\n", key, when);
+}
+
+void camera_status_format(const struct camera_status *cs, struct buf *out)
+{
+	buf_printf(out, "connected: %s\n", cs->connected ? "yes" : "no");
+	put_wall(out, "since", cs->since_wall_ns);
+	buf_printf(out, "why: %s\n", cs->why[0] ? cs->why : "-");
+	buf_printf(out, "frames_captured: %" PRIu64 "\n", cs->frames_captured);
+	buf_printf(out, "camera_polls_denied: %" PRIu64 "\n", cs->polls_denied);
+	buf_printf(out, "camera_busy_retries: %" PRIu64 "\n", cs->busy_retries);
+	buf_printf(out, "camera_session_resets: %" PRIu64 "\n",
+		   cs->session_resets);
+	buf_printf(out, "camera_reconnects: %" PRIu64 "\n", cs->reconnects);
+	buf_printf(out, "camera_transactions: %" PRIu64 "\n", cs->transactions);
 }

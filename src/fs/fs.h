@@ -8,7 +8,8 @@
  *   /info/status         connection state and counters, snapshotted at open
  *
  * The filesystem knows the frame store and, through struct fs_config, two
- * snapshot callbacks of the camera owner; nothing about USB or PTP. No
+ * callbacks that hand it the camera's part of info/device and info/status
+ * as text; nothing about cameras, USB or PTP. No
  * handler ever waits on the camera: a stream read (or a latest.jpg open
  * before the first frame) that has nothing to return is parked and answered
  * later by the frame-store listener, by an interrupt, by the disconnect
@@ -41,21 +42,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "camera/camera.h"
 #include "frame/frame.h"
+#include "util/util.h"
 
 /* ---- public API (mount.alphafs, tests, bench) --------------------------- */
 
 /*
- * Where info/device and info/status get the camera's side. Both callbacks
- * are optional (NULL: the file says "no camera information") and must not
- * wait on the camera (camera_get_info / camera_get_status qualify). They
- * are called from FUSE worker threads with no fs lock held.
+ * Where info/device and info/status get the camera's side: text that the
+ * callbacks append to out (a capped buffer; camera_info_format and
+ * camera_status_format write it). Both are optional. device_text returns
+ * < 0, having appended nothing, while there is no camera information (the
+ * file then says so); without status_text, info/status counts the frames
+ * the store saw. Neither may wait on the camera (the camera's snapshots
+ * qualify): they are called from FUSE worker threads with no fs lock held.
  */
 struct fs_config {
 	struct frame_store *store; /* not owned; must outlive the fs */
-	int (*get_info)(void *arg, struct camera_info *out);
-	void (*get_status)(void *arg, struct camera_status *out);
+	int (*device_text)(void *arg, struct buf *out);
+	void (*status_text)(void *arg, struct buf *out);
 	void *info_arg;
 	/* While the store is DISCONNECTED: parked stream reads wait this long
 	 * for the camera to come back, then fail with EIO. 0 = fail at once. */

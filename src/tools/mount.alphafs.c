@@ -315,14 +315,25 @@ struct daemon {
 	int exit_listener;
 };
 
-static int get_info(void *arg, struct camera_info *out)
+/* info/device and info/status: the camera's snapshots, as it words them. */
+static int handle_device_text(void *arg, struct buf *out)
 {
-	return camera_get_info(arg, out);
+	struct camera_info ci;
+	int rc = camera_get_info(arg, &ci);
+
+	if (rc < 0)
+		return rc;
+	camera_info_format(&ci, out);
+	camera_info_finish(&ci);
+	return 0;
 }
 
-static void get_status(void *arg, struct camera_status *out)
+static void handle_status_text(void *arg, struct buf *out)
 {
-	camera_get_status(arg, out);
+	struct camera_status cs;
+
+	camera_get_status(arg, &cs);
+	camera_status_format(&cs, out);
 }
 
 /* exit_on_disconnect: leave through libfuse's own SIGTERM handler so the
@@ -375,8 +386,8 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 {
 	struct fs_config cfg = {
 		.store = d->store,
-		.get_info = get_info,
-		.get_status = get_status,
+		.device_text = handle_device_text,
+		.status_text = handle_status_text,
 		.info_arg = d->cam,
 		.reconnect_timeout_s = d->o->reconnect_timeout,
 		.stale_frames = d->o->stale_frames,

@@ -213,6 +213,57 @@ static int run_on_owner(struct camera *cam,
 
 /* ---- tests ------------------------------------------------------------ */
 
+/* info/device and info/status words, as fs/ serves them. */
+static void test_info_and_status_text(void **state)
+{
+	uint16_t ops[] = { 0x1001, 0x9203, 0xFFF0 };
+	struct camera_info ci = {
+		.model = "ILCE-6300",
+		.serial = "S1",
+		.port = "usb:001,002",
+		.vendor_ext_id = 0x11,
+		.vendor_ext_version = 100,
+		.sony_protocol = 300,
+		.usb_vendor = 0x054C,
+		.usb_product = 0x079C,
+		.operations = { .v = ops, .n = 3 },
+	};
+	struct camera_status cs = { .connected = true, .reconnects = 2 };
+	struct buf b;
+	char *t;
+
+	(void)state;
+	buf_init(&b, 4096);
+	camera_info_format(&ci, &b);
+	buf_put_u8(&b, 0);
+	assert_int_equal(buf_status(&b), 0);
+	t = (char *)b.data;
+	assert_non_null(strstr(t, "model: ILCE-6300\nmanufacturer: \nserial: S1\n"));
+	assert_non_null(strstr(t, "port: usb:001,002\nusb_id: 054c:079c\n"));
+	assert_non_null(strstr(t, "vendor_extension_id: 0x00000011\n"));
+	assert_non_null(strstr(t, "vendor_extension_version: 1.00\n"));
+	assert_non_null(strstr(t, "sony_protocol: 3.00 (0x012c)\n"));
+	assert_non_null(strstr(t, "operations: 3\n  0x1001 GetDeviceInfo\n"
+				  "  0x9203 GetDevicePropDesc\n"
+				  "  0xfff0 (unknown)\nevents: 0\nproperties: 0\n"));
+	buf_reset(&b);
+	camera_status_format(&cs, &b);
+	buf_put_u8(&b, 0);
+	t = (char *)b.data;
+	assert_string_equal(t, "connected: yes\nsince: unknown\nwhy: -\n"
+			       "frames_captured: 0\ncamera_polls_denied: 0\n"
+			       "camera_busy_retries: 0\ncamera_session_resets: 0\n"
+			       "camera_reconnects: 2\ncamera_transactions: 0\n");
+	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
+	snprintf(cs.why, sizeof(cs.why), "unplugged");
+	buf_reset(&b);
+	camera_status_format(&cs, &b);
+	buf_put_u8(&b, 0);
+	t = (char *)b.data;
+	assert_non_null(strstr(t, "since: 1970-01-02T00:00:00Z\nwhy: unplugged\n"));
+	buf_finish(&b);
+}
+
 static void test_options_default(void **state)
 {
 	struct camera_options o;
@@ -573,6 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options_default),
+		cmocka_unit_test(test_info_and_status_text),
 		cmocka_unit_test(test_lifecycle_without_start),
 		cmocka_unit_test(test_start_and_100_frames),
 		cmocka_unit_test(test_requests_between_frames),
