@@ -27,7 +27,7 @@
 
 #include "alphafs-config.h"
 #include "emu/emu.h"
-#include "emu/usbdev.h"
+#include "usbdev/usbdev.h"
 
 #define PRELOAD_LIB "libumockdev-preload.so.0"
 #define PRELOAD_MARK "libumockdev-preload"

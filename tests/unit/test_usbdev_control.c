@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "emu/usbdev.h"
+#include "usbdev/usbdev.h"
 
 static void test_fault_spec_splits_usb_items(void **state)
 {

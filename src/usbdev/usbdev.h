@@ -43,8 +43,8 @@
  * owner's thread; the ops are called on umockdev's handler thread, and the
  * device behind them must be thread-safe (emu_camera_* is).
  */
-#ifndef ALPHAFS_EMU_USBDEV_H
-#define ALPHAFS_EMU_USBDEV_H
+#ifndef ALPHAFS_USBDEV_H
+#define ALPHAFS_USBDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "emu/usbdev_priv.h"
+#include "usbdev/usbdev_priv.h"
 
 /* USB 2.0 §9.3, §9.4: bmRequestType fields and standard requests. */
 #define RT_TYPE_MASK 0x60

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emu/usbdev_priv.h"
+#include "usbdev/usbdev_priv.h"
 
 /* Where a real body would sit: the first port of the first root hub. */
 #define USBDEV_BUS 1

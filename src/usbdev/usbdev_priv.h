@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* usbdev internals shared by usbdev.c (usbfs ioctls, URBs), usbdev_bed.c
  * (testbed, sysfs record, plug state) and usbdev_ep0.c (EP0 requests). */
-#ifndef ALPHAFS_EMU_USBDEV_PRIV_H
-#define ALPHAFS_EMU_USBDEV_PRIV_H
+#ifndef ALPHAFS_USBDEV_PRIV_H
+#define ALPHAFS_USBDEV_PRIV_H
 
 #include <pthread.h>
 
 #include <umockdev.h>
 
-#include "emu/usbdev.h"
+#include "usbdev/usbdev.h"
 
 /* Largest descriptor blob accepted (device + one configuration). */
 #define USBDEV_DESC_MAX 512

@@ -13,7 +13,7 @@
 #include <linux/ioctl.h>
 #include <linux/usbdevice_fs.h>
 
-#include "emu/usbdev_priv.h"
+#include "usbdev/usbdev_priv.h"
 
 /* What a Linux kernel on an xHCI controller reports (see usbdev.h). */
 #define USBDEV_CAPS                                                            \

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emu/usbdev.h"
+#include "usbdev/usbdev.h"
 
 #define USB_FAULT_CLAIMED "usb-claimed"
 #define USB_FAULT_NO_ZLP_CAP "usb-no-zlp-cap"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The emulated camera behind the emulated USB device: usbdev's device-side
  * calls are the camera's emu_camera_* calls. */
-#include "emu/usbdev.h"
+#include "usbdev/usbdev.h"
 
 static int cam_bulk_out(void *dev, const uint8_t *data, size_t len)
 {
