@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "usbdev/usbdev.h"
+#include "launcher/launcher.h"
 
 #define USB_FAULT_CLAIMED "usb-claimed"
 #define USB_FAULT_NO_ZLP_CAP "usb-no-zlp-cap"
@@ -21,13 +21,13 @@ static const char usb_fault_help[] =
 	"  usb-no-zlp-cap     usbfs without ZERO_PACKET (old kernels): the\n"
 	"                     host must send ZLPs as separate transfers\n";
 
-const char *usbdev_fault_help(void)
+const char *launcher_fault_help(void)
 {
 	return usb_fault_help;
 }
 
 /* Takes item [p, p+n) as a usb-* fault; false if it is not one. */
-static bool usb_item(const char *p, size_t n, struct usbdev_faults *usb)
+static bool usb_item(const char *p, size_t n, struct launcher_usb_faults *usb)
 {
 	if (n == strlen(USB_FAULT_CLAIMED) &&
 	    !strncmp(p, USB_FAULT_CLAIMED, n)) {
@@ -42,18 +42,18 @@ static bool usb_item(const char *p, size_t n, struct usbdev_faults *usb)
 	return false;
 }
 
-int usbdev_fault_parse(const char *spec, struct emu_faults *emu,
-		       struct usbdev_faults *usb, char *err, size_t cap)
+int launcher_fault_parse(const char *spec, struct emu_faults *emu,
+		       struct launcher_usb_faults *usb, char *err, size_t cap)
 {
-	char rest[USBDEV_LINE_MAX + 1];
+	char rest[LAUNCHER_LINE_MAX + 1];
 	size_t len = 0;
 
 	memset(usb, 0, sizeof(*usb));
 	if (!spec)
 		spec = "";
-	if (strlen(spec) > USBDEV_LINE_MAX) {
+	if (strlen(spec) > LAUNCHER_LINE_MAX) {
 		snprintf(err, cap, "fault spec longer than %d characters",
-			 USBDEV_LINE_MAX);
+			 LAUNCHER_LINE_MAX);
 		memset(emu, 0, sizeof(*emu));
 		return ALPHAFS_ERR_TOO_BIG;
 	}
@@ -99,7 +99,7 @@ static int parse_hex(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int parse_event(char *args, struct usbdev_cmd *out, char *err,
+static int parse_event(char *args, struct launcher_cmd *out, char *err,
 		       size_t cap)
 {
 	char *words[EVENT_ARGS_MAX + 1] = { 0 };
@@ -121,7 +121,7 @@ static int parse_event(char *args, struct usbdev_cmd *out, char *err,
 		snprintf(err, cap, "usage: event CODE [PARAM] (hex)");
 		return ALPHAFS_ERR_INVALID;
 	}
-	out->kind = USBDEV_CMD_EVENT;
+	out->kind = LAUNCHER_CMD_EVENT;
 	out->code = (uint16_t)code;
 	out->param = param;
 	return 0;
@@ -129,16 +129,16 @@ static int parse_event(char *args, struct usbdev_cmd *out, char *err,
 
 static const struct {
 	const char *word;
-	enum usbdev_cmd_kind kind;
+	enum launcher_cmd_kind kind;
 } plain_cmds[] = {
-	{ "unplug", USBDEV_CMD_UNPLUG },
-	{ "replug", USBDEV_CMD_REPLUG },
-	{ "pause", USBDEV_CMD_PAUSE },
-	{ "resume", USBDEV_CMD_RESUME },
+	{ "unplug", LAUNCHER_CMD_UNPLUG },
+	{ "replug", LAUNCHER_CMD_REPLUG },
+	{ "pause", LAUNCHER_CMD_PAUSE },
+	{ "resume", LAUNCHER_CMD_RESUME },
 };
 
 /* "replug-serial S": one word of printable ASCII that fits. */
-static int parse_serial(const char *args, struct usbdev_cmd *out, char *err,
+static int parse_serial(const char *args, struct launcher_cmd *out, char *err,
 			size_t cap)
 {
 	size_t n = strlen(args);
@@ -152,22 +152,22 @@ static int parse_serial(const char *args, struct usbdev_cmd *out, char *err,
 			 sizeof(out->serial) - 1);
 		return ALPHAFS_ERR_INVALID;
 	}
-	out->kind = USBDEV_CMD_REPLUG_SERIAL;
+	out->kind = LAUNCHER_CMD_REPLUG_SERIAL;
 	memcpy(out->serial, args, n + 1);
 	return 0;
 }
 
-int usbdev_cmd_parse(const char *line, struct usbdev_cmd *out, char *err,
+int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 		     size_t cap)
 {
-	char buf[USBDEV_LINE_MAX + 1];
+	char buf[LAUNCHER_LINE_MAX + 1];
 	char *args;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(line) > USBDEV_LINE_MAX) {
+	if (strlen(line) > LAUNCHER_LINE_MAX) {
 		snprintf(err, cap, "line longer than %d characters",
-			 USBDEV_LINE_MAX);
+			 LAUNCHER_LINE_MAX);
 		return ALPHAFS_ERR_INVALID;
 	}
 	snprintf(buf, sizeof(buf), "%s", line);
@@ -183,8 +183,8 @@ int usbdev_cmd_parse(const char *line, struct usbdev_cmd *out, char *err,
 		}
 	}
 	if (!strcmp(buf, "fault")) {
-		out->kind = USBDEV_CMD_FAULT;
-		return usbdev_fault_parse(args, &out->faults, &out->usb, err,
+		out->kind = LAUNCHER_CMD_FAULT;
+		return launcher_fault_parse(args, &out->faults, &out->usb, err,
 					  cap) < 0
 			       ? ALPHAFS_ERR_INVALID
 			       : 0;

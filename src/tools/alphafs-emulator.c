@@ -4,39 +4,30 @@
  * USB device (umockdev), so that any program (the alphafs daemon in the
  * foreground, gphoto2, lsusb, a test) reaches it through the real libusb.
  *
- * The launcher owns the testbed and must outlive everything that uses it:
- * a process that touches the device after the owner exited hangs forever
- * (umockdev). So the command runs in its own process group, signals are
- * forwarded to it, and whatever is left of the group is killed before the
- * launcher exits with the command's status.
+ * This file reads the options, makes sure the umockdev preload is in
+ * place, and sets up the camera (emu/) and its USB device (usbdev/); the
+ * command's supervision and the control FIFO are the launcher's
+ * (src/launcher/).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alphafs-config.h"
 #include "emu/emu.h"
+#include "launcher/launcher.h"
 #include "usbdev/usbdev.h"
 
 #define PRELOAD_LIB "libumockdev-preload.so.0"
 #define PRELOAD_MARK "libumockdev-preload"
 #define REEXEC_ENV "ALPHAFS_EMULATOR_REEXEC"
 #define EXIT_USAGE 2
-#define EXIT_SETUP 70 /* EX_SOFTWARE: the emulator itself failed */
-#define SIGNAL_EXIT_BASE 128
-#define LOOP_TICK_MS 50
-#define KILL_GRACE_MS 2000
+#define EXIT_SETUP LAUNCHER_EXIT_SETUP
 #define DEFAULT_SERIAL "00000000000000000000000000000000"
 #define PATH_MAX_LEN 4096
 
@@ -73,22 +64,14 @@ static const struct opt_def opt_defs[] = {
 struct launcher {
 	struct emu_config cfg;
 	struct usbdev_options uopt;
-	struct usbdev_faults usb_faults;
+	struct launcher_usb_faults usb_faults;
 	const char *control;
 	bool stats;
 	char **cmd;
-	struct emu_camera *cam;
-	struct usbdev *dev;
+	struct launcher_target target; /* the camera and its USB device */
+	struct launcher_fifo fifo;
 	pid_t child;
-	int ctl_fd, ack_fd;
-	char line[USBDEV_LINE_MAX + 1];
-	size_t line_len;
 };
-
-/* Set by the signal handler, which may run on umockdev's worker thread
- * (it does not block signals): lock-free atomics, not sig_atomic_t. */
-static atomic_int got_usr1, got_usr2, got_term, got_chld;
-static int wake_pipe[2] = { -1, -1 };
 
 static void usage(FILE *f)
 {
@@ -154,8 +137,8 @@ static int parse_mode(const char *s, enum usbdev_mode *m)
 static int set_faults(struct launcher *l, const char *spec)
 {
 	char msg[160];
-	int r = usbdev_fault_parse(spec, &l->cfg.faults, &l->usb_faults,
-				     msg, sizeof(msg));
+	int r = launcher_fault_parse(spec, &l->cfg.faults, &l->usb_faults,
+				       msg, sizeof(msg));
 
 	if (r < 0)
 		fprintf(stderr, "alphafs-emulator: --fault: %s\n", msg);
@@ -215,7 +198,7 @@ static int parse_args(struct launcher *l, int argc, char **argv)
 			return 0;
 		case OPT_LIST_FAULTS:
 			fputs(emu_fault_help(), stdout);
-			fputs(usbdev_fault_help(), stdout);
+			fputs(launcher_fault_help(), stdout);
 			return 0;
 		default:
 			if (parse_opt(l, c, optarg) < 0) {
@@ -312,70 +295,11 @@ static void ensure_preload(char **argv)
 	exit(EXIT_SETUP);
 }
 
-/* ---- signals: flags only, acted on in the main loop ----------------------- */
-
-static void handle_signal(int sig)
-{
-	int saved = errno;
-	char b = 0;
-
-	if (sig == SIGUSR1)
-		got_usr1 = 1;
-	else if (sig == SIGUSR2)
-		got_usr2 = 1;
-	else if (sig == SIGCHLD)
-		got_chld = 1;
-	else
-		got_term = sig;
-	if (write(wake_pipe[1], &b, 1) < 0) {
-		/* full pipe: the loop wakes anyway */
-	}
-	errno = saved;
-}
-
-static int setup_signals(void)
-{
-	static const int sigs[] = { SIGUSR1, SIGUSR2, SIGCHLD, SIGINT,
-				    SIGTERM, SIGHUP };
-	struct sigaction sa;
-
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return ALPHAFS_ERR_IO;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handle_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	return 0;
-}
-
-/* ---- control FIFO ----------------------------------------------------------- */
-
-static int open_fifo(const char *path)
-{
-	struct stat st;
-
-	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
-		return -1;
-	if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
-		return -1;
-	/* O_RDWR: the FIFO never reports end-of-file between writers, and
-	 * opening it never blocks. */
-	return open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-}
-
 static int setup_control(struct launcher *l)
 {
-	char ack[PATH_MAX_LEN];
-
-	l->ctl_fd = l->ack_fd = -1;
 	if (!l->control)
 		return 0;
-	snprintf(ack, sizeof(ack), "%s.ack", l->control);
-	l->ctl_fd = open_fifo(l->control);
-	l->ack_fd = open_fifo(ack);
-	if (l->ctl_fd < 0 || l->ack_fd < 0) {
+	if (launcher_fifo_init(&l->fifo, l->control) < 0) {
 		fprintf(stderr, "alphafs-emulator: --control %s: %s\n",
 			l->control, strerror(errno));
 		return ALPHAFS_ERR_IO;
@@ -384,199 +308,13 @@ static int setup_control(struct launcher *l)
 	return 0;
 }
 
-static void reply(struct launcher *l, const char *msg)
-{
-	char out[USBDEV_LINE_MAX + 16];
-	int n = snprintf(out, sizeof(out), "%s\n", msg);
-
-	/* Nobody may be reading: never block, drop what does not fit. */
-	if (l->ack_fd >= 0 && n > 0 && write(l->ack_fd, out, (size_t)n) < 0)
-		log_dbg(EMU, "control reply dropped");
-}
-
-static void do_unplug(struct launcher *l)
-{
-	usbdev_unplug(l->dev);
-	fprintf(stderr, "alphafs-emulator: camera unplugged\n");
-}
-
-static void do_replug(struct launcher *l)
-{
-	struct err_detail e = { 0 };
-
-	if (usbdev_replug(l->dev, &e) < 0)
-		fprintf(stderr, "alphafs-emulator: replug: %s\n", e.msg);
-	else
-		fprintf(stderr, "alphafs-emulator: camera plugged in at %s\n",
-			usbdev_node(l->dev));
-}
-
-/* Another body in the same port: a new USB serial, then plugged in. */
-static int do_replug_serial(struct launcher *l, const char *serial)
-{
-	struct err_detail e = { 0 };
-
-	if (usbdev_set_serial(l->dev, serial, &e) < 0) {
-		fprintf(stderr, "alphafs-emulator: replug-serial: %s\n", e.msg);
-		reply(l, e.msg);
-		return e.code;
-	}
-	fprintf(stderr, "alphafs-emulator: USB serial now %s\n", serial);
-	do_replug(l);
-	return 0;
-}
-
-static void run_command(struct launcher *l, const char *line)
-{
-	struct usbdev_cmd cmd;
-	char msg[USBDEV_LINE_MAX + 8];
-
-	if (usbdev_cmd_parse(line, &cmd, msg, sizeof(msg)) < 0) {
-		reply(l, msg);
-		return;
-	}
-	switch (cmd.kind) {
-	case USBDEV_CMD_UNPLUG:
-		do_unplug(l);
-		break;
-	case USBDEV_CMD_REPLUG:
-		do_replug(l);
-		break;
-	case USBDEV_CMD_REPLUG_SERIAL:
-		if (do_replug_serial(l, cmd.serial) < 0)
-			return; /* the error was the reply */
-		break;
-	case USBDEV_CMD_FAULT:
-		emu_camera_set_faults(l->cam, &cmd.faults);
-		usbdev_set_claimed(l->dev, cmd.usb.claimed);
-		break;
-	case USBDEV_CMD_EVENT:
-		emu_camera_push_event(l->cam, cmd.code, cmd.param);
-		break;
-	case USBDEV_CMD_PAUSE:
-	case USBDEV_CMD_RESUME:
-		emu_camera_pause(l->cam, cmd.kind == USBDEV_CMD_PAUSE);
-		break;
-	}
-	snprintf(msg, sizeof(msg), "ok %s", line);
-	reply(l, msg);
-}
-
-static void read_control(struct launcher *l)
-{
-	char chunk[256];
-	ssize_t n;
-
-	while ((n = read(l->ctl_fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (chunk[i] != '\n') {
-				if (l->line_len < sizeof(l->line) - 1)
-					l->line[l->line_len++] = chunk[i];
-				continue;
-			}
-			l->line[l->line_len] = '\0';
-			if (l->line_len > 0)
-				run_command(l, l->line);
-			l->line_len = 0;
-		}
-	}
-}
-
-/* ---- child -------------------------------------------------------------------- */
-
-static void exec_child(struct launcher *l)
-{
-	sigset_t none;
-
-	signal(SIGUSR1, SIG_DFL);
-	signal(SIGUSR2, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Its own group, so whatever it leaves behind can be killed before
-	 * the testbed goes away. */
-	setpgid(0, 0);
-	execvp(l->cmd[0], l->cmd);
-	fprintf(stderr, "alphafs-emulator: %s: %s\n", l->cmd[0],
-		strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-/* Ends what the command left in its process group (a daemon it started,
- * a pipeline) before the testbed goes: they would hang without it. As a
- * child subreaper the launcher also inherits and reaps orphans. */
-static void kill_group(pid_t pgid)
-{
-	uint64_t deadline = clock_now_ms() + KILL_GRACE_MS;
-
-	if (kill(-pgid, SIGTERM) < 0)
-		return; /* nothing left */
-	while (clock_now_ms() < deadline) {
-		while (waitpid(-1, NULL, WNOHANG) > 0) {
-		}
-		if (kill(-pgid, 0) < 0)
-			return;
-		clock_sleep_ms(LOOP_TICK_MS / 5);
-	}
-	kill(-pgid, SIGKILL);
-	while (waitpid(-1, NULL, WNOHANG) > 0) {
-	}
-}
-
-static int exit_status(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return SIGNAL_EXIT_BASE + WTERMSIG(st);
-	return EXIT_SETUP;
-}
-
-static void act_on_signals(struct launcher *l)
-{
-	char drain[64];
-	int sig;
-
-	while (read(wake_pipe[0], drain, sizeof(drain)) > 0) {
-	}
-	if (atomic_exchange(&got_usr1, 0))
-		do_unplug(l);
-	if (atomic_exchange(&got_usr2, 0))
-		do_replug(l);
-	sig = atomic_exchange(&got_term, 0);
-	if (sig)
-		kill(-l->child, sig); /* forward; the child must go first */
-}
-
-static int main_loop(struct launcher *l)
-{
-	struct pollfd pfd[2] = { { .fd = wake_pipe[0], .events = POLLIN },
-				 { .fd = l->ctl_fd, .events = POLLIN } };
-	int st;
-
-	for (;;) {
-		pid_t w = waitpid(l->child, &st, WNOHANG);
-		if (w == l->child)
-			return exit_status(st);
-		poll(pfd, l->ctl_fd >= 0 ? 2 : 1, LOOP_TICK_MS);
-		act_on_signals(l);
-		if (l->ctl_fd >= 0 && (pfd[1].revents & POLLIN))
-			read_control(l);
-		/* Follow an unplug the camera did by itself (a fault). */
-		usbdev_sync(l->dev);
-	}
-}
-
 static void print_stats(struct launcher *l)
 {
 	struct rusage ru;
 	struct usbdev_stats s;
 
 	getrusage(RUSAGE_SELF, &ru);
-	usbdev_get_stats(l->dev, &s);
+	usbdev_get_stats(l->target.dev, &s);
 	fprintf(stderr,
 		"alphafs-emulator: cpu user %ld.%06lds sys %ld.%06lds; urbs "
 		"%llu, reaps %llu (empty %llu, braked %llu), discards %llu, "
@@ -597,8 +335,8 @@ static int start(struct launcher *l)
 	if (!l->cfg.serial[0])
 		snprintf(l->cfg.serial, sizeof(l->cfg.serial), "%s",
 			 DEFAULT_SERIAL);
-	l->cam = emu_camera_create(&l->cfg);
-	if (!l->cam) {
+	l->target.cam = emu_camera_create(&l->cfg);
+	if (!l->target.cam) {
 		fprintf(stderr, "alphafs-emulator: cannot create the camera "
 				"(check --fps and --size)\n");
 		return ALPHAFS_ERR_INVALID;
@@ -606,14 +344,22 @@ static int start(struct launcher *l)
 	l->uopt.serial = l->cfg.serial;
 	l->uopt.claimed_by_other = l->usb_faults.claimed;
 	l->uopt.no_zero_packet_cap = l->usb_faults.no_zlp_cap;
-	if (usbdev_create_emu(l->cam, &l->uopt, &l->dev, &e) < 0) {
+	if (usbdev_create_emu(l->target.cam, &l->uopt, &l->target.dev, &e) <
+	    0) {
 		fprintf(stderr, "alphafs-emulator: %s\n", e.msg);
 		return e.code;
 	}
-	usbdev_port(l->dev, port, sizeof(port));
+	usbdev_port(l->target.dev, port, sizeof(port));
 	setenv("ALPHAFS_EMU_PORT", port, 1);
 	setenv("ALPHAFS_EMU_SERIAL", l->cfg.serial, 1);
 	return setup_control(l);
+}
+
+static void stop(struct launcher *l)
+{
+	launcher_fifo_finish(&l->fifo);
+	usbdev_destroy(l->target.dev);
+	emu_camera_destroy(l->target.cam);
 }
 
 int main(int argc, char **argv)
@@ -622,6 +368,7 @@ int main(int argc, char **argv)
 	int r;
 
 	memset(&l, 0, sizeof(l));
+	l.fifo.ctl_fd = l.fifo.ack_fd = -1;
 	log_init();
 	emu_config_default(&l.cfg);
 	usbdev_options_default(&l.uopt);
@@ -633,28 +380,21 @@ int main(int argc, char **argv)
 	/* Orphans of the command become ours, so we can reap (and stop) them
 	 * before the testbed disappears. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (setup_signals() < 0 || start(&l) < 0) {
-		usbdev_destroy(l.dev);
-		emu_camera_destroy(l.cam);
+	if (launcher_signals_init() < 0 || start(&l) < 0) {
+		stop(&l);
 		return EXIT_SETUP;
 	}
-	fflush(NULL);
-	l.child = fork();
+	l.child = launcher_spawn(l.cmd);
 	if (l.child < 0) {
 		fprintf(stderr, "alphafs-emulator: fork: %s\n",
 			strerror(errno));
 		r = EXIT_SETUP;
-	} else if (l.child == 0) {
-		exec_child(&l);
 	} else {
-		setpgid(l.child, l.child); /* no race with the child's own */
-		r = main_loop(&l);
+		r = launcher_supervise(l.child, &l.fifo, &l.target);
+		launcher_end_group(l.child);
 	}
-	if (l.child > 0)
-		kill_group(l.child);
 	if (l.stats)
 		print_stats(&l);
-	usbdev_destroy(l.dev);
-	emu_camera_destroy(l.cam);
+	stop(&l);
 	return r;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* usbdev: the launcher's fault specs and control lines (untrusted text). */
+/* launcher: fault specs and control lines (untrusted text). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,16 +8,16 @@
 
 #include <cmocka.h>
 
-#include "usbdev/usbdev.h"
+#include "launcher/launcher.h"
 
 static void test_fault_spec_splits_usb_items(void **state)
 {
 	struct emu_faults f;
-	struct usbdev_faults u;
+	struct launcher_usb_faults u;
 	char err[160];
 
 	(void)state;
-	assert_int_equal(usbdev_fault_parse("busy=3,usb-claimed,stall-at=2,"
+	assert_int_equal(launcher_fault_parse("busy=3,usb-claimed,stall-at=2,"
 					    "usb-no-zlp-cap",
 					    &f, &u, err, sizeof(err)),
 			 0);
@@ -25,13 +25,13 @@ static void test_fault_spec_splits_usb_items(void **state)
 	assert_true(u.no_zlp_cap);
 	assert_int_equal(f.busy, 3);
 	assert_int_equal(f.stall_at, 2);
-	assert_int_equal(usbdev_fault_parse("usb-claimed", &f, &u, err,
+	assert_int_equal(launcher_fault_parse("usb-claimed", &f, &u, err,
 					    sizeof(err)),
 			 0);
 	assert_true(u.claimed);
 	assert_false(u.no_zlp_cap);
 	assert_int_equal(f.busy, 0);
-	assert_int_equal(usbdev_fault_parse(NULL, &f, &u, err, sizeof(err)),
+	assert_int_equal(launcher_fault_parse(NULL, &f, &u, err, sizeof(err)),
 			 0);
 	assert_false(u.claimed);
 }
@@ -39,59 +39,59 @@ static void test_fault_spec_splits_usb_items(void **state)
 static void test_fault_spec_rejects_unknown_and_long(void **state)
 {
 	struct emu_faults f;
-	struct usbdev_faults u;
-	char err[160], big[USBDEV_LINE_MAX + 8];
+	struct launcher_usb_faults u;
+	char err[160], big[LAUNCHER_LINE_MAX + 8];
 
 	(void)state;
-	assert_int_equal(usbdev_fault_parse("usb-claimed,bogus=1", &f, &u, err,
+	assert_int_equal(launcher_fault_parse("usb-claimed,bogus=1", &f, &u, err,
 					    sizeof(err)),
 			 ALPHAFS_ERR_INVALID);
 	assert_non_null(strstr(err, "bogus"));
 	/* A usb- prefix alone is not a usb item. */
-	assert_int_equal(usbdev_fault_parse("usb-claimedx", &f, &u, err,
+	assert_int_equal(launcher_fault_parse("usb-claimedx", &f, &u, err,
 					    sizeof(err)),
 			 ALPHAFS_ERR_INVALID);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(usbdev_fault_parse(big, &f, &u, err, sizeof(err)),
+	assert_int_equal(launcher_fault_parse(big, &f, &u, err, sizeof(err)),
 			 ALPHAFS_ERR_TOO_BIG);
 }
 
 static void test_control_lines(void **state)
 {
-	struct usbdev_cmd c;
+	struct launcher_cmd c;
 	char err[160];
 
 	(void)state;
-	assert_int_equal(usbdev_cmd_parse("unplug", &c, err, sizeof(err)), 0);
-	assert_int_equal(c.kind, USBDEV_CMD_UNPLUG);
-	assert_int_equal(usbdev_cmd_parse("replug", &c, err, sizeof(err)), 0);
-	assert_int_equal(c.kind, USBDEV_CMD_REPLUG);
-	assert_int_equal(usbdev_cmd_parse("pause", &c, err, sizeof(err)), 0);
-	assert_int_equal(c.kind, USBDEV_CMD_PAUSE);
-	assert_int_equal(usbdev_cmd_parse("replug-serial OTHER6300", &c, err,
+	assert_int_equal(launcher_cmd_parse("unplug", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_UNPLUG);
+	assert_int_equal(launcher_cmd_parse("replug", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_REPLUG);
+	assert_int_equal(launcher_cmd_parse("pause", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_PAUSE);
+	assert_int_equal(launcher_cmd_parse("replug-serial OTHER6300", &c, err,
 					  sizeof(err)),
 			 0);
-	assert_int_equal(c.kind, USBDEV_CMD_REPLUG_SERIAL);
+	assert_int_equal(c.kind, LAUNCHER_CMD_REPLUG_SERIAL);
 	assert_string_equal(c.serial, "OTHER6300");
-	assert_int_equal(usbdev_cmd_parse("fault busy=100", &c, err,
+	assert_int_equal(launcher_cmd_parse("fault busy=100", &c, err,
 					  sizeof(err)),
 			 0);
-	assert_int_equal(c.kind, USBDEV_CMD_FAULT);
+	assert_int_equal(c.kind, LAUNCHER_CMD_FAULT);
 	assert_int_equal(c.faults.busy, 100);
-	assert_int_equal(usbdev_cmd_parse("fault", &c, err, sizeof(err)), 0);
+	assert_int_equal(launcher_cmd_parse("fault", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.faults.busy, 0);
-	assert_int_equal(usbdev_cmd_parse("event C203 D21E", &c, err,
+	assert_int_equal(launcher_cmd_parse("event C203 D21E", &c, err,
 					  sizeof(err)),
 			 0);
-	assert_int_equal(c.kind, USBDEV_CMD_EVENT);
+	assert_int_equal(c.kind, LAUNCHER_CMD_EVENT);
 	assert_int_equal(c.code, 0xC203);
 	assert_int_equal(c.param, 0xD21E);
-	assert_int_equal(usbdev_cmd_parse("event 0xc201  0xFFFFC001", &c, err,
+	assert_int_equal(launcher_cmd_parse("event 0xc201  0xFFFFC001", &c, err,
 					  sizeof(err)),
 			 0);
 	assert_int_equal(c.param, 0xFFFFC001u);
-	assert_int_equal(usbdev_cmd_parse("event C201", &c, err, sizeof(err)),
+	assert_int_equal(launcher_cmd_parse("event C201", &c, err, sizeof(err)),
 			 0);
 	assert_int_equal(c.param, 0);
 }
@@ -106,13 +106,13 @@ static void test_control_rejects_garbage(void **state)
 		"replug-serial 0123456789012345678901234567890123456789"
 		"0123456789012345678901234",
 	};
-	struct usbdev_cmd c;
+	struct launcher_cmd c;
 	char err[160];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		err[0] = '\0';
-		assert_int_equal(usbdev_cmd_parse(bad[i], &c, err, sizeof(err)),
+		assert_int_equal(launcher_cmd_parse(bad[i], &c, err, sizeof(err)),
 				 ALPHAFS_ERR_INVALID);
 		assert_true(err[0] != '\0');
 	}
