@@ -4,7 +4,6 @@
  * snapshots other threads read (info, status) and the request queue.
  * Locking rules are in camera_internal.h.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,25 +41,15 @@ err_mutex:
 	return NULL;
 }
 
-/*
- * Helper threads must not take the process's termination signals: libfuse
- * handles them in its own threads (research/fuse.md §2.1).
- */
+/* The owner thread must not take the process's termination signals:
+ * libfuse handles them on the main thread (thread_start blocks them). */
 static int spawn_owner(struct camera *cam)
 {
-	sigset_t block, old;
-	int rc;
+	int rc = thread_start(&cam->thread, CAMERA_THREAD_NAME,
+			      camera_owner_main, cam);
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(&cam->thread, NULL, camera_owner_main, cam);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return ALPHAFS_ERR_NOMEM;
+	if (rc < 0)
+		return rc;
 	cam->thread_started = true;
 	return 0;
 }

@@ -27,6 +27,8 @@
 #include "sony/sony.h"
 
 #define CAMERA_SESSION_ID 1
+/* The owner thread's name in top -H, ps -L and a debugger. */
+#define CAMERA_THREAD_NAME "alphafs-camera"
 /* Per-transfer timeout on the owner thread: libgphoto2's live-view value
  * (dossier §4.2), and what bounds camera_stop while a transfer runs. */
 #define CAMERA_TIMEOUT_DEFAULT_MS 1000

@@ -28,6 +28,7 @@
 #define REEXEC_ENV "ALPHAFS_EMULATOR_REEXEC"
 #define EXIT_USAGE 2
 #define EXIT_SETUP LAUNCHER_EXIT_SETUP
+#define EMULATOR_THREAD_NAME "alphafs-emu"
 #define DEFAULT_SERIAL "00000000000000000000000000000000"
 #define PATH_MAX_LEN 4096
 
@@ -377,6 +378,9 @@ int main(int argc, char **argv)
 		return r;
 	ensure_preload(argv);
 	unsetenv(REEXEC_ENV);
+	/* Re-executed through /proc/self/exe, the process would show as
+	 * "exe" in ps and top. */
+	thread_name_self(EMULATOR_THREAD_NAME);
 	/* Orphans of the command become ours, so we can reap (and stop) them
 	 * before the testbed disappears. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -667,12 +667,19 @@ static int simple_ioctl(struct usbdev *u, UMockdevIoctlClient *c,
 static gboolean handle_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c,
 			     gpointer data)
 {
+	static _Thread_local bool named;
 	struct usbdev *u = data;
 	unsigned long req = umockdev_ioctl_client_get_request(c);
 	long res;
 	int e;
 
 	(void)h;
+	/* umockdev's handler thread serves every client: name it after what
+	 * it does here (once; its default name is the program's). */
+	if (!named) {
+		thread_name_self(USBDEV_THREAD_NAME);
+		named = true;
+	}
 	switch (req) {
 	case USBDEVFS_SUBMITURB:
 		do_submit(u, c);

@@ -16,6 +16,8 @@
 #define USBDEV_MAX_CLIENTS 32
 #define USBDEV_STRING_MAX 64
 #define USBDEV_NODE_MAX 32
+/* umockdev's handler thread, as top -H and ps -L show it. */
+#define USBDEV_THREAD_NAME "alphafs-usbdev"
 
 struct usbdev_urb {
 	struct usbdev_urb *next;

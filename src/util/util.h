@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * util: the bounded byte reader, capped growable buffers, allocation wrapper,
- * error details, monotonic clock and logging that every other module uses.
+ * error details, monotonic clock, named threads and logging that every
+ * other module uses.
  * Nothing here knows about PTP, USB or cameras.
  */
 #ifndef ALPHAFS_UTIL_H
@@ -134,6 +135,23 @@ void clock_sleep_ms(unsigned ms);
 void clock_deadline(struct timespec *ts, unsigned ms);
 /* Initialises a condition variable that waits on CLOCK_MONOTONIC. */
 int clock_cond_init(pthread_cond_t *cond);
+
+/* ---- threads ---------------------------------------------------------- */
+/* Longest thread name the kernel keeps (TASK_COMM_LEN 16, NUL included). */
+#define THREAD_NAME_MAX 15
+/*
+ * Starts fn(arg) on a new thread named `name` (at most THREAD_NAME_MAX
+ * characters: what top -H, ps -L and a debugger show; "alphafs-camera")
+ * with SIGINT, SIGTERM, SIGHUP and SIGQUIT blocked, so that the process's
+ * termination signals reach the thread that handles them. The caller's
+ * signal mask is unchanged on return. Returns 0 with *tid set, or NOMEM
+ * when the thread cannot be created. Any thread.
+ */
+int thread_start(pthread_t *tid, const char *name, void *(*fn)(void *),
+		 void *arg);
+/* Names the calling thread (one we did not create: a library's worker,
+ * the main thread of a re-executed program). */
+void thread_name_self(const char *name);
 
 /* ---- logging ---------------------------------------------------------- */
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
