@@ -56,59 +56,83 @@ static int parse_area(const char *w, size_t n)
  * "area" joins the pending group; "area:level" closes the group with that
  * level. A group left pending at the end is set to debug.
  */
+struct spec_state {
+	unsigned char next[LOG_AREA_COUNT]; /* levels once the spec is applied */
+	bool pending[LOG_AREA_COUNT];	    /* the group waiting for a level */
+	bool any_pending;
+};
+
+/* One item: an area (LOG_AREA_COUNT for "all"), a level, or both; -1 for
+ * the part that is absent. */
+struct spec_item {
+	int area;
+	int level;
+};
+
+/* Parses the n bytes at s ("word" or "area:level"); INVALID on an unknown
+ * word. */
+static int parse_item(const char *s, size_t n, struct spec_item *it)
+{
+	const char *colon = memchr(s, ':', n);
+	size_t wlen = colon ? (size_t)(colon - s) : n;
+
+	it->area = parse_area(s, wlen);
+	it->level = -1;
+	if (colon) {
+		it->level = parse_level(colon + 1, n - wlen - 1);
+		return it->area >= 0 && it->level >= 0 ? 0 : ALPHAFS_ERR_INVALID;
+	}
+	if (it->area < 0) {
+		it->level = parse_level(s, wlen);
+		if (it->level < 0)
+			return ALPHAFS_ERR_INVALID;
+	}
+	return 0;
+}
+
+static void join_group(struct spec_state *st, int area)
+{
+	for (int i = 0; i < LOG_AREA_COUNT; i++)
+		if (area == LOG_AREA_COUNT || area == i)
+			st->pending[i] = true;
+	st->any_pending = true;
+}
+
+/* Sets the pending group (every area when none is pending) to level. */
+static void close_group(struct spec_state *st, int level)
+{
+	for (int i = 0; i < LOG_AREA_COUNT; i++)
+		if (st->pending[i] || !st->any_pending)
+			st->next[i] = (unsigned char)level;
+	memset(st->pending, 0, sizeof(st->pending));
+	st->any_pending = false;
+}
+
 int log_configure(const char *spec)
 {
-	unsigned char next[LOG_AREA_COUNT];
-	bool pending[LOG_AREA_COUNT] = { false };
-	bool any_pending = false;
-	const char *s = spec;
+	struct spec_state st = { .any_pending = false };
+	struct spec_item it;
 
-	memcpy(next, (const void *)log_levels, sizeof(next));
-	while (s && *s) {
-		const char *end = s + strcspn(s, ",");
-		const char *colon = memchr(s, ':', (size_t)(end - s));
-		size_t wlen = (size_t)((colon ? colon : end) - s);
-		int lvl = -1, area;
+	memcpy(st.next, (const void *)log_levels, sizeof(st.next));
+	for (const char *s = spec; s && *s;) {
+		size_t n = strcspn(s, ",");
 
-		if (wlen == 0 && !colon) {
-			s = *end ? end + 1 : end;
-			continue;
-		}
-		area = parse_area(s, wlen);
-		if (area < 0 && !colon) {
-			lvl = parse_level(s, wlen);
-			if (lvl < 0)
+		if (n > 0) {
+			if (parse_item(s, n, &it) < 0)
 				return ALPHAFS_ERR_INVALID;
-		} else if (area < 0) {
-			return ALPHAFS_ERR_INVALID;
+			if (it.area >= 0)
+				join_group(&st, it.area);
+			if (it.level >= 0)
+				close_group(&st, it.level);
 		}
-		if (colon) {
-			lvl = parse_level(colon + 1, (size_t)(end - colon - 1));
-			if (lvl < 0)
-				return ALPHAFS_ERR_INVALID;
-		}
-		if (area >= 0 && area < LOG_AREA_COUNT) {
-			pending[area] = true;
-			any_pending = true;
-		} else if (area == LOG_AREA_COUNT) {
-			for (int i = 0; i < LOG_AREA_COUNT; i++)
-				pending[i] = true;
-			any_pending = true;
-		}
-		if (lvl >= 0) {
-			for (int i = 0; i < LOG_AREA_COUNT; i++)
-				if (pending[i] || !any_pending)
-					next[i] = (unsigned char)lvl;
-			memset(pending, 0, sizeof(pending));
-			any_pending = false;
-		}
-		s = *end ? end + 1 : end;
+		s += n;
+		if (*s)
+			s++;
 	}
+	if (st.any_pending)
+		close_group(&st, LOG_LVL_DEBUG);
 	for (int i = 0; i < LOG_AREA_COUNT; i++)
-		if (pending[i])
-			next[i] = LOG_LVL_DEBUG;
-	for (int i = 0; i < LOG_AREA_COUNT; i++)
-		log_levels[i] = next[i];
+		log_levels[i] = st.next[i];
 	return 0;
 }
 
