@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * frame: the whole-JPEG check, immutable reference-counted frames, and the
- * reasons a frame is rejected. The frame store (latest frame, waiters) lives
- * here too (store.c) once the filesystem needs it.
+ * frame: the whole-JPEG check, immutable reference-counted frames, the
+ * reasons a frame is rejected, and the frame store (store.c): the latest
+ * frame, the connection state, counters and listeners, between the camera
+ * owner that publishes and the readers (fs/, alphafs-grab).
  *
  * A frame is published only when whole: SOI (FF D8) at the start, EOI
  * (FF D9) as its last two bytes, and its size consistent with what the
