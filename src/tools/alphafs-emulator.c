@@ -21,6 +21,7 @@
 #include "alphafs-config.h"
 #include "emu/emu.h"
 #include "launcher/launcher.h"
+#include "tools/tools.h"
 #include "usbdev/usbdev.h"
 
 #define PRELOAD_LIB "libumockdev-preload.so.0"
@@ -32,34 +33,30 @@
 #define DEFAULT_SERIAL "00000000000000000000000000000000"
 #define PATH_MAX_LEN 4096
 
-struct opt_def {
-	const char *name;
-	int has_arg;
-	int val;
-	const char *arg, *help;
-};
-
 enum { OPT_LIST_FAULTS = 1000, OPT_BUSY_POLL, OPT_STATS, OPT_MODE };
 
 /* One table for getopt_long and --help. */
-static const struct opt_def opt_defs[] = {
-	{ "fault", 1, 'f', "SPEC",
-	  "inject faults (see --list-faults), e.g. busy=5,stall-at=3" },
-	{ "fps", 1, 'r', "N", "live-view frame rate (default 30)" },
-	{ "serial", 1, 's', "S",
+static const struct tool_opt opt_defs[] = {
+	{ "fault", required_argument, 'f', "SPEC",
+	  "inject faults (--list-faults), e.g. busy=5,stall-at=3" },
+	{ "fps", required_argument, 'r', "N",
+	  "live-view frame rate (default 30)" },
+	{ "serial", required_argument, 's', "S",
 	  "serial number (USB iSerialNumber and DeviceInfo)" },
-	{ "size", 1, 'g', "WxH", "live-view frame size (default 640x424)" },
-	{ "mode", 1, OPT_MODE, "M",
-	  "USB Connection: pc-remote (default), mtp, mass-storage" },
-	{ "control", 1, 'c', "FIFO",
-	  "accept commands on FIFO (created); replies on FIFO.ack" },
-	{ "busy-poll", 0, OPT_BUSY_POLL, NULL,
-	  "do not brake libusb's reap loop (for CPU measurements)" },
-	{ "stats", 0, OPT_STATS, NULL,
-	  "print the launcher's CPU time and URB counters at exit" },
-	{ "list-faults", 0, OPT_LIST_FAULTS, NULL, "list the faults and exit" },
-	{ "help", 0, 'h', NULL, "show this help and exit" },
-	{ "version", 0, 'V', NULL, "show the version and exit" },
+	{ "size", required_argument, 'g', "WxH",
+	  "live-view frame size (default 640x424)" },
+	{ "mode", required_argument, OPT_MODE, "MODE",
+	  "USB mode: pc-remote (default), mtp or mass-storage" },
+	{ "control", required_argument, 'c', "FIFO",
+	  "take commands on FIFO (created); replies on FIFO.ack" },
+	{ "busy-poll", no_argument, OPT_BUSY_POLL, NULL,
+	  "do not brake libusb's reap loop (CPU measurements)" },
+	{ "stats", no_argument, OPT_STATS, NULL,
+	  "print CPU time and URB counters at exit" },
+	{ "list-faults", no_argument, OPT_LIST_FAULTS, NULL,
+	  "list the faults and exit" },
+	{ "help", no_argument, 'h', NULL, "show this help and exit" },
+	{ "version", no_argument, 'V', NULL, "show the version and exit" },
 };
 
 struct launcher {
@@ -76,21 +73,16 @@ struct launcher {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: alphafs-emulator [OPTION]... [--] CMD [ARGS]...\n"
-		   "Run CMD against an emulated Sony ILCE-6300 (PC Remote) "
-		   "on USB bus 001.\n\n");
-	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++) {
-		char left[40];
-		snprintf(left, sizeof(left), "--%s%s%s", opt_defs[i].name,
-			 opt_defs[i].arg ? " " : "",
-			 opt_defs[i].arg ? opt_defs[i].arg : "");
-		fprintf(f, "  %-22s %s\n", left, opt_defs[i].help);
-	}
-	fprintf(f, "\nSIGUSR1 unplugs the camera, SIGUSR2 plugs it back.\n"
-		   "CMD sees ALPHAFS_EMU_PORT, ALPHAFS_EMU_SERIAL and, with "
-		   "--control, ALPHAFS_EMU_CONTROL.\nExit status: CMD's "
-		   "(128+N if killed by signal N), 2 on usage errors, 70 if "
-		   "the emulator cannot start.\n");
+	tool_help(f,
+		  "Usage: alphafs-emulator [OPTION]... [--] CMD [ARGS]...\n"
+		  "Run CMD against an emulated Sony ILCE-6300 (PC Remote) "
+		  "on USB bus 001.\n\n",
+		  opt_defs, ARRAY_LEN(opt_defs),
+		  "\nSIGUSR1 unplugs the camera, SIGUSR2 plugs it back.\n"
+		  "CMD sees ALPHAFS_EMU_PORT, ALPHAFS_EMU_SERIAL and, with "
+		  "--control,\nALPHAFS_EMU_CONTROL.\n"
+		  "Exit status: CMD's (128+N if killed by signal N), 2 on "
+		  "usage errors,\n70 if the emulator cannot start.\n");
 }
 
 static int parse_size(const char *s, unsigned *w, unsigned *h)
@@ -180,16 +172,14 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 static int parse_args(struct launcher *l, int argc, char **argv)
 {
 	struct option lo[ARRAY_LEN(opt_defs) + 1];
+	char shorts[3 * ARRAY_LEN(opt_defs) + 2];
 	int c;
 
-	memset(lo, 0, sizeof(lo));
-	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++) {
-		lo[i].name = opt_defs[i].name;
-		lo[i].has_arg = opt_defs[i].has_arg;
-		lo[i].val = opt_defs[i].val;
-	}
+	tool_opt_longs(opt_defs, ARRAY_LEN(opt_defs), lo);
 	/* '+': stop at CMD, so its own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+f:r:s:g:c:hV", lo, NULL)) != -1) {
+	tool_opt_shorts(opt_defs, ARRAY_LEN(opt_defs), "+", shorts,
+			sizeof(shorts));
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -203,7 +193,7 @@ static int parse_args(struct launcher *l, int argc, char **argv)
 			return 0;
 		default:
 			if (parse_opt(l, c, optarg) < 0) {
-				if (c != 'f')
+				if (c != 'f' && c != '?')
 					fprintf(stderr, "alphafs-emulator: bad "
 							"option value\n");
 				usage(stderr);

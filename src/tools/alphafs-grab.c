@@ -28,26 +28,18 @@
 #define DEFAULT_TIMEOUT_S 10
 #define MAX_FRAMES 100000000u
 
-struct opt_doc {
-	const char *name;
-	int has_arg;
-	int key;
-	const char *arg;
-	const char *help;
-};
-
 /* One table drives getopt_long and --help. */
-static const struct opt_doc opt_docs[] = {
+static const struct tool_opt opt_docs[] = {
 	{ "frames", required_argument, 'n', "N", "frames to write (default 10)" },
 	{ "output", required_argument, 'o', "DIR|-",
-	  "write DIR/frame-NNNNNN.jpg, or MJPEG to stdout with '-' (default: .)" },
-	{ "timeout", required_argument, 't', "SECONDS",
-	  "give up when no new frame arrives for this long (default 10)" },
+	  "DIR/frame-NNNNNN.jpg files, or MJPEG on stdout for -" },
+	{ "timeout", required_argument, 't', "S",
+	  "give up after S seconds without a new frame (10)" },
 	{ "info", no_argument, 'i', NULL, "print the camera's identity first" },
 	{ "fault", required_argument, 'F', "SPEC",
-	  "faults for the emulated camera (alphafs-emulator --list-faults)" },
+	  "emulated faults (alphafs-emulator --list-faults)" },
 	{ "debug", optional_argument, 'd', "SPEC",
-	  "log to stderr: 'debug' or areas such as usb,ptp:debug" },
+	  "log to stderr: debug, or areas as in usb,ptp:debug" },
 	{ "help", no_argument, 'h', NULL, "show this help" },
 	{ "version", no_argument, 'V', NULL, "show the version" },
 };
@@ -74,18 +66,13 @@ static void handle_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: alphafs-grab [OPTIONS] [SOURCE]\n"
-		   "Write whole live-view frames from a Sony camera in PC Remote mode.\n"
-		   "SOURCE: usb:BUS,DEV | serial=SERIAL | emulate (default: first camera)\n\n");
-	for (size_t i = 0; i < ARRAY_LEN(opt_docs); i++) {
-		char left[48];
-
-		snprintf(left, sizeof(left), "--%s%s%s", opt_docs[i].name,
-			 opt_docs[i].arg ? "=" : "",
-			 opt_docs[i].arg ? opt_docs[i].arg : "");
-		fprintf(f, "  -%c, %-24s %s\n", opt_docs[i].key, left, opt_docs[i].help);
-	}
-	fprintf(f, "\nExit status: 0 all frames written, 1 camera or I/O error, 2 usage error.\n");
+	tool_help(f,
+		  "Usage: alphafs-grab [OPTIONS] [SOURCE]\n"
+		  "Write whole live-view frames from a Sony camera in PC Remote mode\n"
+		  "(default: 10 frames as ./frame-NNNNNN.jpg).\n"
+		  "SOURCE: " TOOL_SOURCE_SYNTAX " (default: first camera)\n\n",
+		  opt_docs, ARRAY_LEN(opt_docs),
+		  "\nExit status: 0 all frames written, 1 camera or I/O error, 2 usage error.\n");
 }
 
 static int parse_count(const char *s, unsigned long max, unsigned long *out)
@@ -104,14 +91,13 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, struct grab *g)
 {
 	struct option longs[ARRAY_LEN(opt_docs) + 1];
+	char shorts[3 * ARRAY_LEN(opt_docs) + 1];
 	unsigned long v;
 	int c;
 
-	memset(longs, 0, sizeof(longs));
-	for (size_t i = 0; i < ARRAY_LEN(opt_docs); i++)
-		longs[i] = (struct option){ opt_docs[i].name, opt_docs[i].has_arg,
-					    NULL, opt_docs[i].key };
-	while ((c = getopt_long(argc, argv, "n:o:t:iF:d::hV", longs, NULL)) != -1) {
+	tool_opt_longs(opt_docs, ARRAY_LEN(opt_docs), longs);
+	tool_opt_shorts(opt_docs, ARRAY_LEN(opt_docs), "", shorts, sizeof(shorts));
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_count(optarg, MAX_FRAMES, &g->frames) < 0) {

@@ -8,34 +8,29 @@
 #include <string.h>
 
 #include "alphafs-config.h"
+#include "tools/tools.h"
 #include "usb/usb.h"
 
 #define EXIT_FOUND 0
 #define EXIT_NONE 1
 #define EXIT_USAGE 2
 
-struct opt_def {
-	const char *name;
-	int val;
-	const char *help;
-};
-
-static const struct opt_def opt_defs[] = {
-	{ "help", 'h', "show this help and exit" },
-	{ "version", 'V', "show the version and exit" },
+/* One table drives getopt_long and --help. */
+static const struct tool_opt opt_defs[] = {
+	{ "help", no_argument, 'h', NULL, "show this help and exit" },
+	{ "version", no_argument, 'V', NULL, "show the version and exit" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: alphafs-list [OPTION]...\n"
-		   "List the PTP cameras on USB that alphafs can use "
-		   "(Sony bodies first).\n\n");
-	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++)
-		fprintf(f, "  --%-10s %s\n", opt_defs[i].name,
-			opt_defs[i].help);
-	fprintf(f, "\nEach line: PORT VID:PID MANUFACTURER MODEL serial "
-		   "SERIAL MODE.\nExit status: 0 when a usable camera is "
-		   "found, 1 when none is, 2 on usage errors.\n");
+	tool_help(f,
+		  "Usage: alphafs-list [OPTION]...\n"
+		  "List the PTP cameras on USB that alphafs can use "
+		  "(Sony bodies first).\n\n",
+		  opt_defs, ARRAY_LEN(opt_defs),
+		  "\nEach line: PORT VID:PID MANUFACTURER MODEL serial "
+		  "SERIAL MODE.\nExit status: 0 when a usable camera is "
+		  "found, 1 when none is, 2 on usage errors.\n");
 }
 
 static bool usable(const struct usb_camera_desc *c)
@@ -93,12 +88,13 @@ static void explain(const struct usb_camera_desc *list, size_t n,
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = { { "help", 0, NULL, 'h' },
-					    { "version", 0, NULL, 'V' },
-					    { NULL, 0, NULL, 0 } };
+	struct option lo[ARRAY_LEN(opt_defs) + 1];
+	char shorts[3 * ARRAY_LEN(opt_defs) + 1];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+	tool_opt_longs(opt_defs, ARRAY_LEN(opt_defs), lo);
+	tool_opt_shorts(opt_defs, ARRAY_LEN(opt_defs), "", shorts, sizeof(shorts));
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);

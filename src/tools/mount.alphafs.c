@@ -71,59 +71,73 @@ enum {
 
 #define OPT(t, f, v) { t, offsetof(struct options, f), v }
 
-static const struct fuse_opt opt_table[] = {
-	OPT("fps=%u", fps, 0),
-	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
-	OPT("exit_on_disconnect", exit_on_disconnect, 1),
-	OPT("stale_frames", stale_frames, 1),
-	OPT("emu_fault=%s", emu_fault, 0),
-	OPT("emu_fps=%u", emu_fps, 0),
-	OPT("max_threads=%u", max_threads, 0),
-	OPT("clone_fd", clone_fd, 1),
-	OPT("log=%s", log_spec, 0),
-	OPT("-f", foreground, 1),
-	OPT("-s", single, 1),
-	FUSE_OPT_KEY("-d", KEY_DEBUG),
-	FUSE_OPT_KEY("debug", KEY_DEBUG),
-	FUSE_OPT_KEY("-v", KEY_VERBOSE),
-	FUSE_OPT_KEY("-h", KEY_HELP),
-	FUSE_OPT_KEY("--help", KEY_HELP),
-	FUSE_OPT_KEY("-V", KEY_VERSION),
-	FUSE_OPT_KEY("--version", KEY_VERSION),
-	/* fstab-only words mount(8) may hand us (libfuse#211, #390). */
-	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("user=%s", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD),
-	FUSE_OPT_END
+/*
+ * One table feeds fuse_opt_parse and --help: each row is how libfuse's
+ * parser takes the option and, when it has a name, its --help line (no
+ * name: an alias or a word mount(8) may hand us). --help must fit an
+ * 80x24 screen: at most 17 named rows (tests/integration/fs/test_daemon.py
+ * checks it); the faults of the emulated camera are listed by
+ * alphafs-emulator --list-faults and the man pages, not here.
+ */
+struct mount_opt {
+	struct fuse_opt opt;
+	const char *name; /* --help's left column, or NULL */
+	const char *help;
 };
 
-/* --help text for the table above, in the same order. */
-static const char *const opt_help[][2] = {
-	{ "-o fps=N", "at most N frames per second (0: as fast as the camera)" },
-	{ "-o reconnect_timeout=S",
-	  "stream readers wait S s for an unplugged camera, then EIO (30)" },
-	{ "-o exit_on_disconnect", "unmount and exit when the camera goes" },
-	{ "-o stale_frames",
+static const struct mount_opt mount_opts[] = {
+	{ OPT("fps=%u", fps, 0), "-o fps=N",
+	  "at most N frames per second (0: as fast as it gives)" },
+	{ OPT("reconnect_timeout=%u", reconnect_timeout, 0),
+	  "-o reconnect_timeout=S",
+	  "stream readers wait S s for the camera, then EIO (30)" },
+	{ OPT("exit_on_disconnect", exit_on_disconnect, 1),
+	  "-o exit_on_disconnect", "unmount and exit when the camera goes" },
+	{ OPT("stale_frames", stale_frames, 1), "-o stale_frames",
 	  "latest.jpg serves the last frame while disconnected" },
-	{ "-o emu_fault=SPEC", "faults of the emulated camera (see below)" },
-	{ "-o emu_fps=N", "frame rate of the emulated camera (30)" },
-	{ "-o max_threads=N", "FUSE worker threads (libfuse default 10)" },
-	{ "-o clone_fd", "one /dev/fuse descriptor per worker" },
-	{ "-o log=SPEC", "log levels, e.g. debug or usb,ptp:debug" },
-	{ "-f", "stay in the foreground, log to stderr" },
-	{ "-d", "debug: foreground, libfuse request trace, debug logs" },
-	{ "-s", "single-threaded FUSE loop" },
-	{ "-v", "log informational messages" },
-	{ "-h, --help", "this help" },
-	{ "-V, --version", "version" },
+	{ OPT("emu_fault=%s", emu_fault, 0), "-o emu_fault=SPEC",
+	  "faults of the emulated camera: NAME[=N]:NAME..." },
+	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N",
+	  "frame rate of the emulated camera (30)" },
+	{ OPT("max_threads=%u", max_threads, 0), "-o max_threads=N",
+	  "FUSE worker threads (libfuse default 10)" },
+	{ OPT("clone_fd", clone_fd, 1), "-o clone_fd",
+	  "one /dev/fuse descriptor per worker" },
+	{ OPT("log=%s", log_spec, 0), "-o log=SPEC",
+	  "log levels, e.g. debug or usb,ptp:debug" },
+	{ OPT("-f", foreground, 1), "-f",
+	  "stay in the foreground, log to stderr" },
+	{ FUSE_OPT_KEY("-d", KEY_DEBUG), "-d, -o debug",
+	  "foreground, libfuse's request trace, debug logs" },
+	{ FUSE_OPT_KEY("debug", KEY_DEBUG), NULL, NULL },
+	{ OPT("-s", single, 1), "-s", "single-threaded FUSE loop" },
+	{ FUSE_OPT_KEY("-v", KEY_VERBOSE), "-v", "log informational messages" },
+	{ FUSE_OPT_KEY("-h", KEY_HELP), "-h, --help", "this help" },
+	{ FUSE_OPT_KEY("--help", KEY_HELP), NULL, NULL },
+	{ FUSE_OPT_KEY("-V", KEY_VERSION), "-V, --version", "the version" },
+	{ FUSE_OPT_KEY("--version", KEY_VERSION), NULL, NULL },
+	/* fstab-only words mount(8) may hand us (libfuse#211, #390). */
+	{ FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("user=%s", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD), NULL, NULL },
+	{ FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD), NULL, NULL },
 };
+
+/* The fuse_opt view of mount_opts, ended by FUSE_OPT_END (all zero). */
+static struct fuse_opt fuse_opts[ARRAY_LEN(mount_opts) + 1];
+
+static const struct fuse_opt *opt_table(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
+		fuse_opts[i] = mount_opts[i].opt;
+	return fuse_opts;
+}
 
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
@@ -159,22 +173,22 @@ static int opt_proc(void *data, const char *arg, int key,
 
 static void show_help(void)
 {
-	printf("usage: " PROG " [SOURCE] MOUNTPOINT [-o opt[,opt...]] "
-	       "[-f] [-d] [-s]\n\n"
-	       "Mounts a Sony Alpha camera in PC Remote mode as a filesystem:\n"
+	printf("usage: " PROG " [SOURCE] MOUNTPOINT [-o OPT[,OPT...]] "
+	       "[-f] [-d] [-s]\n"
+	       "Mounts a Sony Alpha camera in PC Remote mode as files "
+	       "(alphafs(7)):\n"
 	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
-	       "info/status\n\n"
-	       "SOURCE: usb:BUS,DEV | serial=SERIAL | emulate "
-	       "(default: the first camera found)\n\n"
-	       "alphafs options:\n");
-	for (size_t i = 0; i < ARRAY_LEN(opt_help); i++)
-		printf("    %-24s %s\n", opt_help[i][0], opt_help[i][1]);
-	printf("\nemulated camera faults: -o emu_fault=NAME[=N]:NAME[=N]... "
-	       "(':' separates\nfaults because -o splits on commas)\n%s\n",
-	       emu_fault_help());
-	printf("FUSE options:\n");
-	fuse_cmdline_help();
-	fuse_lowlevel_help();
+	       "info/status\n"
+	       "SOURCE: " TOOL_SOURCE_SYNTAX
+	       " (default: the first camera found)\n\n");
+	for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
+		if (mount_opts[i].name)
+			tool_help_row(stdout, mount_opts[i].name,
+				      mount_opts[i].help);
+	printf("FUSE options: -o allow_other, allow_root, auto_unmount, ro... "
+	       "(mount.fuse3(8))\n"
+	       "Emulated faults: alphafs-emulator --list-faults. All of it: "
+	       "mount.alphafs(8).\n");
 }
 
 /* ---- logging -------------------------------------------------------------- */
@@ -629,7 +643,7 @@ int main(int argc, char **argv)
 
 	log_init();
 	fuse_set_log_func(handle_fuse_log);
-	if (fuse_opt_parse(&args, &o, opt_table, opt_proc) < 0)
+	if (fuse_opt_parse(&args, &o, opt_table(), opt_proc) < 0)
 		goto out;
 	if (o.show_help) {
 		show_help();

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tools: what the programs share (built into their own small library, as
- * only programs print to stdout): the camera SOURCE as the user writes it,
- * turned into the transport opener the camera owner takes. The program
- * decides between a camera on USB and the emulated camera in memory; the
- * camera owner never knows which.
+ * only programs print to stdout):
+ *   - source.c: the camera SOURCE as the user writes it, turned into the
+ *     transport opener the camera owner takes. The program decides between
+ *     a camera on USB and the emulated camera in memory; the camera owner
+ *     never knows which.
+ *   - help.c: one option table per program drives both its parsing and
+ *     its --help, laid out the same way in every program.
  */
 #ifndef ALPHAFS_TOOLS_H
 #define ALPHAFS_TOOLS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "emu/emu.h"
 #include "ptp/transport.h"
@@ -47,5 +52,35 @@ int tool_source_opener(struct tool_source *s, struct ptp_transport_opener *out,
 
 /* Frees the emulated camera, if any: after camera_destroy. Safe twice. */
 void tool_source_finish(struct tool_source *s);
+
+/* ---- help.c: option tables ---------------------------------------------- */
+
+/* Width of the option column in --help; rows stay within 80 columns when
+ * their text is at most TOOL_HELP_TEXT_MAX characters. */
+#define TOOL_HELP_LEFT 24
+#define TOOL_HELP_TEXT_MAX (80 - TOOL_HELP_LEFT - 3)
+
+/* One option of a getopt_long program: its parsing and its --help line. */
+struct tool_opt {
+	const char *name; /* long name, without "--" */
+	int has_arg;	  /* no_argument, required_argument, optional_argument */
+	int key;	  /* short letter, or a value above 255: long only */
+	const char *arg;  /* the argument's name in --help ("N"), or NULL */
+	const char *help; /* one line */
+};
+
+/* Fills longs[0..n] for getopt_long: the n options and the zero end. */
+void tool_opt_longs(const struct tool_opt *o, size_t n, struct option *longs);
+/* Writes getopt's short-option string into out: prefix ("+" stops at the
+ * first non-option, "" otherwise), then each letter with ':' or '::'.
+ * Cut to cap (the tables are small). */
+void tool_opt_shorts(const struct tool_opt *o, size_t n, const char *prefix,
+		     char *out, size_t cap);
+/* One --help row: "  LEFT   TEXT", LEFT padded to TOOL_HELP_LEFT. */
+void tool_help_row(FILE *f, const char *left, const char *text);
+/* --help: intro as given, one row per option ("-n, --frames=N" or
+ * "    --busy-poll"), then outro as given (either may be NULL). */
+void tool_help(FILE *f, const char *intro, const struct tool_opt *o, size_t n,
+	       const char *outro);
 
 #endif

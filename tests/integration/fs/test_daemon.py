@@ -70,8 +70,12 @@ def help_version():
     check(r.returncode == 0, "--help exit")
     for word in ("emulate", "fps=", "reconnect_timeout=",
                  "exit_on_disconnect", "stale_frames", "emu_fault=",
-                 "allow_other"):
+                 "allow_other", "--list-faults"):
         check(word in r.stdout + r.stderr, "--help lacks " + word)
+    # One 80x24 screen.
+    lines = r.stdout.splitlines()
+    check(len(lines) <= 24, "--help has %d lines" % len(lines))
+    check(all(len(l) <= 80 for l in lines), "--help is wider than 80")
     r = subprocess.run([MOUNT, "--version"], capture_output=True, text=True)
     check(r.returncode == 0 and "mount.alphafs" in r.stdout, "--version")
 

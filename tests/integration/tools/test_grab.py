@@ -99,6 +99,8 @@ def test_usage_errors():
         check(len(lines) >= 1 and what in lines[0], f"{args}: one clear line with {what!r}: {lines}")
     p = run("--help")
     check(p.returncode == 0 and b"--frames" in p.stdout, "--help lists the options")
+    check(all(len(l) <= 80 for l in p.stdout.splitlines()),
+          "--help fits 80 columns")
 
 
 def test_no_camera():

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Option tables: the same rows feed getopt_long and --help, so the help
+ * cannot forget an option or describe one that is not parsed.
+ */
+#include <string.h>
+
+#include "tools/tools.h"
+
+/* Keys below this are short option letters. */
+#define SHORT_KEY_END 256
+
+static bool has_short(const struct tool_opt *o)
+{
+	return o->key > ' ' && o->key < SHORT_KEY_END;
+}
+
+void tool_opt_longs(const struct tool_opt *o, size_t n, struct option *longs)
+{
+	for (size_t i = 0; i < n; i++)
+		longs[i] = (struct option){ o[i].name, o[i].has_arg, NULL,
+					    o[i].key };
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+void tool_opt_shorts(const struct tool_opt *o, size_t n, const char *prefix,
+		     char *out, size_t cap)
+{
+	size_t len;
+
+	if (cap == 0)
+		return;
+	snprintf(out, cap, "%s", prefix);
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(out);
+		if (!has_short(&o[i]))
+			continue;
+		snprintf(out + len, cap - len, "%c%s", o[i].key,
+			 o[i].has_arg == required_argument   ? ":"
+			 : o[i].has_arg == optional_argument ? "::"
+							     : "");
+	}
+}
+
+void tool_help_row(FILE *f, const char *left, const char *text)
+{
+	fprintf(f, "  %-*s %s\n", TOOL_HELP_LEFT, left, text);
+}
+
+void tool_help(FILE *f, const char *intro, const struct tool_opt *o, size_t n,
+	       const char *outro)
+{
+	char left[TOOL_HELP_LEFT * 2];
+
+	if (intro)
+		fputs(intro, f);
+	for (size_t i = 0; i < n; i++) {
+		bool opt_arg = o[i].has_arg == optional_argument;
+
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s",
+			 has_short(&o[i]) ? '-' : ' ',
+			 has_short(&o[i]) ? o[i].key : ' ',
+			 has_short(&o[i]) ? ',' : ' ', o[i].name,
+			 !o[i].arg ? "" : opt_arg ? "[=" : "=",
+			 o[i].arg ? o[i].arg : "", o[i].arg && opt_arg ? "]" : "");
+		tool_help_row(f, left, o[i].help);
+	}
+	if (outro)
+		fputs(outro, f);
+}
