@@ -11,7 +11,12 @@
  *
  * Nothing outside this module touches the session. Other threads talk to it
  * through camera_submit() and read snapshots (info, status) that never wait
- * on the camera.
+ * on the camera; camera_info_format and camera_status_format word them for
+ * info/device and info/status.
+ *
+ * Where the camera is (USB, the emulated camera in memory) is the
+ * program's choice: it hands camera_create a transport opener
+ * (ptp/transport.h), and the owner reopens through it after an unplug.
  */
 #ifndef ALPHAFS_CAMERA_H
 #define ALPHAFS_CAMERA_H

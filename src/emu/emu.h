@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * emu: an emulated Sony ILCE-6300 in PC Remote mode.
+ * emu: an emulated Sony ILCE-6300 in PC Remote mode: the camera model
+ * alone, a peer of the real camera rather than a layer of the host (only
+ * the programs and tests that pick it, and usbdev/, include this header).
  *
  * The camera is a PTP responder behind the device side of three USB pipes
  * (bulk OUT 0x02, bulk IN 0x81, interrupt IN 0x83) and EP0 class requests.
@@ -10,10 +12,11 @@
  * that carry a sequence number and a capture timestamp, and can inject the
  * faults real bodies show (emu_fault_parse).
  *
- * Two things put it behind a host: the in-memory transport
- * (emu_memusb_create, same process) and the emulated USB device under
- * umockdev (src/usb/ tests and the launcher), which feed the same device-side
- * calls below.
+ * Two things put it behind a host, and feed the same device-side calls
+ * below: the in-memory transport (emu_memusb_create, and
+ * emu_memusb_opener for the camera owner, same process) and the virtual
+ * USB device under umockdev (src/usbdev/, run by alphafs-emulator), which
+ * the real libusb reaches.
  *
  * Thread-safety: every emu_camera_* call takes the camera's own lock; the
  * camera may be driven from a USB handler thread while another thread

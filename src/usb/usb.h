@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * usb: the libusb-1.0 transport (a struct ptp_transport), device matching
- * and the listing of cameras on the bus.
+ * usb: the libusb-1.0 transport (a struct ptp_transport) and its opener,
+ * the USB selector (which camera: the first, a port, a serial; its one
+ * parser), device matching and the listing of cameras on the bus. Knows
+ * PTP's transport interface and nothing above it.
  *
  * Only this module includes <libusb.h>; other modules see the opaque
  * `struct libusb_context` at most (NULL is always accepted: the transport

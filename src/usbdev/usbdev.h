@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * usbdev: a USB device under umockdev, so that the real libusb (and any
- * unmodified program: lsusb, gphoto2, the alphafs daemon) talks to an
- * emulated device through its ordinary usbfs code path.
+ * usbdev: the emulated camera's virtual USB device. A USB device under
+ * umockdev, so that the real libusb (and any unmodified program: lsusb,
+ * gphoto2, the alphafs daemon) talks to an emulated device through its
+ * ordinary usbfs code path. The device side is a table of calls
+ * (struct usbdev_ops); usbdev_create_emu plugs the emulated camera (emu/)
+ * into it. Run by alphafs-emulator (src/launcher/) and built only with
+ * umockdev.
  *
  * A usbdev owns a umockdev testbed holding one device, /dev/bus/usb/BBB/DDD
  * with a sysfs record (descriptors, strings, speed 480), and answers the
@@ -37,7 +41,7 @@
  *
  * Lifetime trap (umockdev): a client process hangs forever in a read on
  * the testbed socket if the process owning the usbdev exits first. The
- * owner must outlive its children (see alphafs-emulator).
+ * owner must outlive its children (see src/launcher/child.c).
  *
  * Thread context: create/destroy/unplug/replug/set_claimed/sync from the
  * owner's thread; the ops are called on umockdev's handler thread, and the
