@@ -47,6 +47,22 @@ void tool_help_row(FILE *f, const char *left, const char *text)
 	fprintf(f, "  %-*s %s\n", TOOL_HELP_LEFT, left, text);
 }
 
+/* "-n, --frames=N", "-d, --debug[=SPEC]" or "    --busy-poll". */
+static void format_left(const struct tool_opt *o, char *out, size_t cap)
+{
+	char flag[8] = "   ";
+	const char *open = "", *close = "";
+
+	if (has_short(o))
+		snprintf(flag, sizeof(flag), "-%c,", o->key);
+	if (o->arg) {
+		open = o->has_arg == optional_argument ? "[=" : "=";
+		close = o->has_arg == optional_argument ? "]" : "";
+	}
+	snprintf(out, cap, "%s --%s%s%s%s", flag, o->name, open,
+		 o->arg ? o->arg : "", close);
+}
+
 void tool_help(FILE *f, const char *intro, const struct tool_opt *o, size_t n,
 	       const char *outro)
 {
@@ -55,14 +71,7 @@ void tool_help(FILE *f, const char *intro, const struct tool_opt *o, size_t n,
 	if (intro)
 		fputs(intro, f);
 	for (size_t i = 0; i < n; i++) {
-		bool opt_arg = o[i].has_arg == optional_argument;
-
-		snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s",
-			 has_short(&o[i]) ? '-' : ' ',
-			 has_short(&o[i]) ? o[i].key : ' ',
-			 has_short(&o[i]) ? ',' : ' ', o[i].name,
-			 !o[i].arg ? "" : opt_arg ? "[=" : "=",
-			 o[i].arg ? o[i].arg : "", o[i].arg && opt_arg ? "]" : "");
+		format_left(&o[i], left, sizeof(left));
 		tool_help_row(f, left, o[i].help);
 	}
 	if (outro)
