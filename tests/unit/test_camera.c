@@ -315,7 +315,7 @@ static int read_props(struct camera *cam, struct ptp_session *s, void *arg)
 	struct sony_prop_table *t = arg;
 
 	(void)cam;
-	return sony_props_fetch(s, t);
+	return sony_props_fetch(s, SONY_PROTOCOL_200, t);
 }
 
 static int press_half(struct camera *cam, struct ptp_session *s, void *arg)

@@ -258,7 +258,7 @@ static void test_all_props_blob(void **state)
 	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, 40, 0, 0, 0);
 	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
 	host_response(cam, PTP_RC_OK);
-	assert_int_equal(sony_props_parse(b + 12, len - 12, &t), 0);
+	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(get_u32le(b + 12), t.n);
 	assert_int_equal(get_u32le(b + 16), 0);
 	assert_int_equal(t.n, 37);
@@ -283,7 +283,7 @@ static void test_all_props_blob(void **state)
 		struct buf again;
 
 		buf_init(&again, HOST_CAP);
-		sony_props_write(&again, &t);
+		sony_props_write(&again, &t, SONY_PROTOCOL_200);
 		assert_int_equal(again.len, len - 12);
 		assert_memory_equal(again.data, b + 12, again.len);
 		buf_finish(&again);
@@ -500,7 +500,7 @@ static uint64_t prop_now(struct emu_camera *cam, uint16_t code, uint32_t tid)
 	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, tid, 0, 0, 0);
 	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
 	host_response(cam, PTP_RC_OK);
-	assert_int_equal(sony_props_parse(b + 12, len - 12, &t), 0);
+	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
 	v = sony_props_find(&t, code)->current.u;
 	sony_props_finish(&t);
 	mem_free(b);
