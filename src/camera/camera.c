@@ -87,6 +87,9 @@ int camera_start(struct camera *cam, char *err, size_t cap)
 	if (rc == 0) {
 		/* Before the thread exists, so it can only move on from here. */
 		camera_note_connected(cam, true, "");
+		camera_note_live_view(cam, CAMERA_LV_STARTING, -1);
+		frame_store_set_state(cam->store, FRAME_STORE_CONNECTING,
+				      "starting live view");
 		set_accepting(cam, true);
 		rc = spawn_owner(cam);
 		if (rc < 0)

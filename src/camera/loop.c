@@ -192,8 +192,9 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
 {
 	uint64_t now = clock_now_ns();
 
-	frame_store_publish(cam->store, f);
+	/* Status first: whoever the publish wakes sees live view on. */
 	camera_warmup_done(cam, &L->warm);
+	frame_store_publish(cam->store, f);
 	L->frames++;
 	L->recoveries = 0;
 	loop_restart(L, now);
