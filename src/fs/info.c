@@ -114,6 +114,7 @@ static void put_camera_status(struct fs *fs, struct buf *b,
 	}
 	fs->cfg.get_status(fs->cfg.info_arg, &cs);
 	buf_printf(b, "connected: %s\n", cs.connected ? "yes" : "no");
+	buf_printf(b, "live_view: %s\n", camera_live_view_name(cs.live_view));
 	put_wall(b, "since", cs.since_wall_ns);
 	buf_printf(b, "why: %s\n", cs.why[0] ? cs.why : "-");
 	buf_printf(b, "frames_captured: %" PRIu64 "\n", cs.frames_captured);
@@ -123,6 +124,9 @@ static void put_camera_status(struct fs *fs, struct buf *b,
 		   cs.session_resets);
 	buf_printf(b, "camera_reconnects: %" PRIu64 "\n", cs.reconnects);
 	buf_printf(b, "camera_transactions: %" PRIu64 "\n", cs.transactions);
+	buf_printf(b, "props_count_mismatch: %" PRIu64 "\n",
+		   cs.props_count_mismatch);
+	buf_printf(b, "props_cut_short: %" PRIu64 "\n", cs.props_cut_short);
 }
 
 static void put_store(struct buf *b, const struct frame_store_stats *ss)

@@ -47,7 +47,16 @@ struct opt_def {
 	const char *arg, *help;
 };
 
-enum { OPT_LIST_FAULTS = 1000, OPT_BUSY_POLL, OPT_STATS, OPT_MODE };
+enum {
+	OPT_LIST_FAULTS = 1000,
+	OPT_BUSY_POLL,
+	OPT_STATS,
+	OPT_MODE,
+	OPT_QUALITY,
+	OPT_SMALL,
+	OPT_WARMUP,
+	OPT_FOCUS_FRAMES,
+};
 
 /* One table for getopt_long and --help. */
 static const struct opt_def opt_defs[] = {
@@ -56,7 +65,15 @@ static const struct opt_def opt_defs[] = {
 	{ "fps", 1, 'r', "N", "live-view frame rate (default 30)" },
 	{ "serial", 1, 's', "S",
 	  "serial number (USB iSerialNumber and DeviceInfo)" },
-	{ "size", 1, 'g', "WxH", "live-view frame size (default 640x424)" },
+	{ "size", 1, 'g', "WxH", "live-view frame size (default 1024x680)" },
+	{ "quality", 1, OPT_QUALITY, "Q",
+	  "JPEG quality 1-100 (default 80: frames of 60-130 KB)" },
+	{ "small", 0, OPT_SMALL, NULL,
+	  "640x424 frames (10-40 KB): for tests that need speed" },
+	{ "warmup", 1, OPT_WARMUP, "MS",
+	  "live view comes up MS ms after the handshake (default 1000)" },
+	{ "focus-frames", 0, OPT_FOCUS_FRAMES, NULL,
+	  "a focus-frame block after each live-view JPEG" },
 	{ "mode", 1, OPT_MODE, "M",
 	  "USB Connection: pc-remote (default), mtp, mass-storage" },
 	{ "control", 1, 'c', "FIFO",
@@ -171,6 +188,24 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 		return parse_uint(arg, &l->cfg.fps);
 	case 'g':
 		return parse_size(arg, &l->cfg.width, &l->cfg.height);
+	case OPT_QUALITY:
+		return parse_uint(arg, &l->cfg.jpeg_quality) < 0 ||
+				       l->cfg.jpeg_quality == 0 ||
+				       l->cfg.jpeg_quality > 100
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_SMALL:
+		l->cfg.width = EMU_SMALL_WIDTH;
+		l->cfg.height = EMU_SMALL_HEIGHT;
+		return 0;
+	case OPT_WARMUP:
+		return parse_uint(arg, &l->cfg.warmup_ms) < 0 ||
+				       l->cfg.warmup_ms > EMU_WARMUP_MAX_MS
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_FOCUS_FRAMES:
+		l->cfg.focus_frames = true;
+		return 0;
 	case 's':
 		if (strlen(arg) >= sizeof(l->cfg.serial))
 			return ALPHAFS_ERR_INVALID;

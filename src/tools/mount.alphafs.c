@@ -48,6 +48,7 @@ struct options {
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
+	int emu_small;
 	int foreground;
 	int debug;
 	int single;
@@ -78,6 +79,7 @@ static const struct fuse_opt opt_table[] = {
 	OPT("stale_frames", stale_frames, 1),
 	OPT("emu_fault=%s", emu_fault, 0),
 	OPT("emu_fps=%u", emu_fps, 0),
+	OPT("emu_small", emu_small, 1),
 	OPT("max_threads=%u", max_threads, 0),
 	OPT("clone_fd", clone_fd, 1),
 	OPT("log=%s", log_spec, 0),
@@ -114,6 +116,7 @@ static const char *const opt_help[][2] = {
 	  "latest.jpg serves the last frame while disconnected" },
 	{ "-o emu_fault=SPEC", "faults of the emulated camera (see below)" },
 	{ "-o emu_fps=N", "frame rate of the emulated camera (30)" },
+	{ "-o emu_small", "640x424 emulated frames instead of 1024x680" },
 	{ "-o max_threads=N", "FUSE worker threads (libfuse default 10)" },
 	{ "-o clone_fd", "one /dev/fuse descriptor per worker" },
 	{ "-o log=SPEC", "log levels, e.g. debug or usb,ptp:debug" },
@@ -526,14 +529,18 @@ static int setup_source(struct options *o, struct daemon *d)
 		fprintf(stderr, PROG ": source '%s': %s\n", d->source_text, err);
 		return -1;
 	}
-	if ((o->emu_fault || o->emu_fps) &&
+	if ((o->emu_fault || o->emu_fps || o->emu_small) &&
 	    d->src.kind != CAMERA_SOURCE_EMULATE) {
-		fprintf(stderr, PROG ": emu_fault and emu_fps need the "
-				"'emulate' source\n");
+		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
+				"the 'emulate' source\n");
 		return -1;
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
+	if (o->emu_small) {
+		d->src.emu.width = EMU_SMALL_WIDTH;
+		d->src.emu.height = EMU_SMALL_HEIGHT;
+	}
 	if (o->emu_fault) {
 		/* -o splits on commas, so faults are separated by ':' here. */
 		for (char *p = o->emu_fault; *p; p++)
