@@ -209,6 +209,7 @@ struct capture_pipe {
 	enum capture_pipe_state state;
 	uint8_t head[PTP_HEADER_SIZE];
 	size_t head_have;
+	unsigned head_xfers; /* transfers the header came in */
 	struct capture_container c; /* in progress (BODY, LOST) */
 	uint8_t *buf;		 /* payload under construction */
 	size_t buf_cap;
@@ -249,7 +250,7 @@ void capture_pipe_flush(struct capture_pipe *p, unsigned cut, capture_container_
 	X(MISSING, "missing-transfers",                                        \
 	  "data phase missing transfers: the capture lost USB records")        \
 	X(SHORT, "short-container",                                            \
-	  "container shorter than announced: the camera ended the data phase early") \
+	  "container shorter than announced: the data phase ended early (the camera cut it, or the capture lost a URB inside it)") \
 	X(UNFINISHED, "capture-ended", "the capture ended inside the data phase") \
 	X(NO_EOI, "no-eoi", "JPEG without EOI (FF D9): the camera sent it cut")  \
 	X(DATASET, "bad-dataset", "live-view dataset inconsistent")            \

@@ -168,8 +168,11 @@ static size_t take_header(struct capture_pipe *p, const struct capture_transfer 
 		start_lost(p, x, off);
 		return x->len;
 	}
-	if (p->head_have == 0)
+	if (p->head_have == 0) {
 		p->c.ts_first_ns = x->ts_ns;
+		p->head_xfers = 0;
+	}
+	p->head_xfers++;
 	memcpy(p->head + p->head_have, x->data + off, n);
 	p->head_have += n;
 	off += n;
@@ -187,7 +190,7 @@ static size_t take_header(struct capture_pipe *p, const struct capture_transfer 
 	p->c.h = h;
 	p->c.ts_first_ns = first;
 	p->c.ts_last_ns = x->ts_ns;
-	p->c.transfers = 1;
+	p->c.transfers = p->head_xfers;
 	p->need = h.length - PTP_HEADER_SIZE;
 	p->state = CAPTURE_PIPE_BODY;
 	if (p->need == 0)

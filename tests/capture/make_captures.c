@@ -14,6 +14,8 @@
  *                    JPEGs cut and data phases ended early by the camera,
  *                    the stick, junk
  *   snaplen.pcapng   usbmon.pcap's traffic captured with -s 4096
+ *   tiny*.pcap*      each link type with 64x64 frames read 512 bytes at a
+ *                    time, every kind of damage (also the fuzz seeds)
  *
  * NAME.expect lists, in order, each live-view frame extraction must
  * report ("frame N ok FILE" or "frame N dropped REASON") and the polls
@@ -30,6 +32,14 @@
 #include "pcap/capture.h"
 
 #define SNAPLEN_SMALL 4096
+/* Small frames read 512 bytes at a time: many transfers per container,
+ * and records small enough for the fuzz seeds. */
+#define TINY(name, link, fmt, rng)                                            \
+	{ name, link, fmt, 0,                                                  \
+	  { .faults = "truncate-every=4,short-every=5", .polls = 150,           \
+	    .chunk = 512, .width = 64, .height = 64, .seed = rng,             \
+	    .second_device = true, .garbage = true, .cut_every = 3,            \
+	    .drop_every = 4 } }
 
 struct spec {
 	const char *name;
@@ -147,6 +157,9 @@ int main(int argc, char **argv)
 		{ "snaplen.pcapng", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAPNG,
 		  SNAPLEN_SMALL,
 		  { .polls = 120, .chunk = 16384, .seed = 55 } },
+		TINY("tiny189.pcap", CAPTURE_LINK_USB_LINUX, CAP_PCAP, 66),
+		TINY("tiny220.pcapng", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAPNG, 77),
+		TINY("tiny249.pcap", CAPTURE_LINK_USBPCAP, CAP_PCAP, 88),
 	};
 	int rc = 0;
 

@@ -192,13 +192,16 @@ static size_t data_completions(struct cap_log *l, unsigned tag, size_t *idx,
 	return n;
 }
 
-/* Damages the second transfer of a frame's data phase (the first holds
- * the container header); a frame in fewer than two transfers plus the
- * response is passed over for the next. */
+/* Damage to a frame's data phase: a record cut keeps the first transfer
+ * (the container header) and cuts the second; a transfer left out is the
+ * last one before the response, which is how extraction can tell it from
+ * a camera ending the data phase early (a middle one followed by the
+ * short last one could be either). Frames in a single transfer are passed
+ * over for the next. */
 static void damage(struct cap_scenario *sc)
 {
 	unsigned frames = 0, cut_due = 0, drop_due = 0;
-	size_t idx[4];
+	size_t idx[64], n;
 
 	for (size_t k = 0; k < sc->n; k++) {
 		struct cap_poll *p = &sc->v[k];
@@ -209,23 +212,23 @@ static void damage(struct cap_scenario *sc)
 		frames++;
 		if (sc->cut_every && frames % sc->cut_every == 2)
 			cut_due++;
-		if (sc->drop_every && frames % sc->drop_every == 4)
+		if (sc->drop_every && (frames + 1) % sc->drop_every == 0)
 			drop_due++;
-		if ((!cut_due && !drop_due) ||
-		    data_completions(&sc->log, p->tag, idx, 4) < 3)
+		n = data_completions(&sc->log, p->tag, idx, ARRAY_LEN(idx));
+		if ((!cut_due && !drop_due) || n < 3)
 			continue;
-		e = &sc->log.v[idx[1]];
 		if (cut_due) {
 			cut_due--;
-			e->keep = CUT_KEEP;
+			sc->log.v[idx[1]].keep = CUT_KEEP;
 			p->damage = "capture-truncated";
-		} else {
-			drop_due--;
-			e->drop = true;
-			if (!sc->drop_completion_only)
-				sc->log.v[idx[1] - 1].drop = true; /* its 'S' */
-			p->damage = "missing-transfers";
+			continue;
 		}
+		drop_due--;
+		e = &sc->log.v[idx[n - 2]];
+		e->drop = true;
+		if (!sc->drop_completion_only)
+			sc->log.v[idx[n - 2] - 1].drop = true; /* its 'S' */
+		p->damage = "missing-transfers";
 	}
 }
 

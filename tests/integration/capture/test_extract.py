@@ -16,7 +16,8 @@ import tempfile
 EXTRACT = os.environ["ALPHAFS_EXTRACT"]
 MAKE = os.environ["ALPHAFS_MAKE_CAPTURES"]
 CAPTURES = ["usbmon.pcap", "usbmon.pcapng", "usbmon189.pcap",
-            "usbpcap.pcap", "snaplen.pcapng"]
+            "usbpcap.pcap", "snaplen.pcapng", "tiny189.pcap",
+            "tiny220.pcapng", "tiny249.pcap"]
 LINE = re.compile(r"^frame (\d+) (ok|dropped) (?:(\d+) bytes|(\S+)) at .*?"
                   r"(?:: (frame-\S+\.jpg))?$")
 
