@@ -387,4 +387,19 @@ size_t capture_replay_frames(const struct capture_replay *rp);
 struct ptp_transport *capture_replay_transport_create(struct capture_replay *rp,
 						   const struct capture_replay_options *opt);
 
+/* What a program hands the camera owner to (re)open the replay: the
+ * capture, loaded once, and the options. */
+struct capture_replay_opener {
+	struct capture_replay *rp; /* not owned */
+	struct capture_replay_options opt;
+};
+/*
+ * A transport opener (the shape of struct ptp_transport_opener's open):
+ * arg is a struct capture_replay_opener; serial is ignored (a capture has
+ * one body). Each call plays the capture from its first frame. NOMEM with
+ * err set.
+ */
+int capture_replay_open(void *arg, const char *serial, struct ptp_transport **out,
+			struct err_detail *err);
+
 #endif

@@ -458,3 +458,15 @@ struct ptp_transport *capture_replay_transport_create(
 		r->opt = *opt;
 	return &r->base;
 }
+
+int capture_replay_open(void *arg, const char *serial, struct ptp_transport **out,
+			struct err_detail *err)
+{
+	const struct capture_replay_opener *o = arg;
+
+	(void)serial;
+	*out = capture_replay_transport_create(o->rp, &o->opt);
+	if (!*out)
+		return err_set(err, ALPHAFS_ERR_NOMEM, "creating the replay transport");
+	return 0;
+}
