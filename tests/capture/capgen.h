@@ -104,7 +104,9 @@ struct cap_poll {
 struct cap_scenario {
 	/* inputs */
 	const char *faults; /* emulated camera faults, or NULL */
-	unsigned polls;	    /* live-view polls */
+	unsigned frames;    /* live-view polls until this many data phases
+			       came (frames or frames dropped), however
+			       long the camera refuses first */
 	size_t chunk;	    /* host IN request size */
 	unsigned width, height;
 	uint32_t seed;

@@ -36,7 +36,7 @@
  * and records small enough for the fuzz seeds. */
 #define TINY(name, link, fmt, rng)                                            \
 	{ name, link, fmt, 0,                                                  \
-	  { .faults = "truncate-every=4,short-every=5", .polls = 150,           \
+	  { .faults = "truncate-every=4,short-every=5", .frames = 24,           \
 	    .chunk = 512, .width = 64, .height = 64, .seed = rng,             \
 	    .second_device = true, .garbage = true, .cut_every = 3,            \
 	    .drop_every = 4 } }
@@ -141,22 +141,22 @@ int main(int argc, char **argv)
 {
 	struct spec specs[] = {
 		{ "usbmon.pcap", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAP, 0,
-		  { .faults = "truncate-every=7", .polls = 220, .chunk = 16384,
+		  { .faults = "truncate-every=7", .frames = 33, .chunk = 16384,
 		    .seed = 11, .second_device = true, .garbage = true,
 		    .cut_every = 5, .drop_every = 6 } },
 		{ "usbmon.pcapng", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAPNG, 0,
-		  { .faults = "short-every=6,not-ready=5", .polls = 200,
+		  { .faults = "short-every=6,not-ready=5", .frames = 30,
 		    .chunk = 65536, .width = 1024, .height = 680, .seed = 22,
 		    .drop_every = 5, .drop_completion_only = true } },
 		{ "usbmon189.pcap", CAPTURE_LINK_USB_LINUX, CAP_PCAP, 0,
-		  { .polls = 120, .chunk = 32768, .seed = 33 } },
+		  { .frames = 17, .chunk = 32768, .seed = 33 } },
 		{ "usbpcap.pcap", CAPTURE_LINK_USBPCAP, CAP_PCAP, 0,
-		  { .faults = "truncate-every=5,short-every=7", .polls = 220,
+		  { .faults = "truncate-every=5,short-every=7", .frames = 33,
 		    .chunk = 16384, .seed = 44, .second_device = true, .garbage = true,
 		    .cut_every = 4, .drop_every = 5 } },
 		{ "snaplen.pcapng", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAPNG,
 		  SNAPLEN_SMALL,
-		  { .polls = 120, .chunk = 16384, .seed = 55 } },
+		  { .frames = 18, .chunk = 16384, .seed = 55 } },
 		TINY("tiny189.pcap", CAPTURE_LINK_USB_LINUX, CAP_PCAP, 66),
 		TINY("tiny220.pcapng", CAPTURE_LINK_USB_LINUX_MMAPPED, CAP_PCAPNG, 77),
 		TINY("tiny249.pcap", CAPTURE_LINK_USBPCAP, CAP_PCAP, 88),

@@ -24,6 +24,9 @@
 #define SETUP_TRIES 50
 #define CUT_KEEP 100 /* payload bytes a cut record keeps */
 #define STICK_BLOCK 4096
+/* Polls per data phase asked for, at most: a camera warming up or
+ * refusing for a long while ends the scenario instead of looping. */
+#define POLLS_PER_FRAME_MAX 200
 
 /* A USB stick: mass storage, bulk-only, the same endpoint addresses. */
 static const uint8_t stick_device_desc[18] = {
@@ -254,14 +257,22 @@ static int run_polls(struct cap_scenario *sc, struct emu_camera *cam,
 		     struct ptp_transport *tap, struct ptp_session *s)
 {
 	uint32_t seed = sc->seed ? sc->seed : 0x9E3779B9u;
+	unsigned max = sc->frames * POLLS_PER_FRAME_MAX, got = 0;
 	struct sony_lv_result res;
 	struct ptp_event ev;
 	int rc;
 
-	for (unsigned k = 1; k <= sc->polls; k++) {
+	for (unsigned k = 1; got < sc->frames; k++) {
+		if (k > max) {
+			fprintf(stderr, "capgen: %u data phases after %u polls\n",
+				got, max);
+			return -1;
+		}
 		cap_tap_set_tag(tap, k);
 		rc = sony_liveview_fetch(s, &res);
 		keep_poll(sc, k, rc, &res);
+		if (sc->v[sc->n - 1].outcome != CAP_DENIED)
+			got++;
 		cap_tap_set_tag(tap, 0);
 		if (s->desynced || (rc < 0 && rc != ALPHAFS_ERR_AGAIN &&
 				    rc != ALPHAFS_ERR_PTP_RESPONSE &&

@@ -291,7 +291,7 @@ static void tiny(struct cap_scenario *sc, uint32_t seed)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->faults = "truncate-every=4,short-every=5";
-	sc->polls = 150;
+	sc->frames = 24;
 	sc->chunk = 512;
 	sc->width = sc->height = 64;
 	sc->seed = seed;
@@ -509,7 +509,7 @@ static void test_replay_realtime(void **state)
 	tiny(&sc, 10);
 	sc.faults = NULL;
 	sc.cut_every = sc.drop_every = 0;
-	sc.polls = 60;
+	sc.frames = 9;
 	assert_int_equal(cap_scenario_run(&sc), 0);
 	n = replayable(&sc, want, ARRAY_LEN(want));
 	temp_path(path, sizeof(path), "rt.pcap");
@@ -558,7 +558,7 @@ static void test_replay_errors(void **state)
 	assert_null(rp);
 	/* Every frame cut by a 200-byte snapshot length: nothing to play. */
 	tiny(&sc, 11);
-	sc.polls = 40;
+	sc.frames = 6;
 	assert_int_equal(cap_scenario_run(&sc), 0);
 	temp_path(path, sizeof(path), "cut.pcap");
 	assert_int_equal(cap_write(&sc.log, path, CAPTURE_LINK_USB_LINUX, CAP_PCAP,
