@@ -29,6 +29,16 @@ enum camera_source_kind {
 	CAMERA_SOURCE_USB,     /* usb:BUS,DEV */
 	CAMERA_SOURCE_SERIAL,  /* serial=... */
 	CAMERA_SOURCE_EMULATE, /* the built-in emulated camera, in memory */
+	CAMERA_SOURCE_OPENER,  /* a transport the program opens (replay) */
+};
+
+/* CAMERA_SOURCE_OPENER: called to open (and reopen) the transport; same
+ * contract as the transport openers camera/ will take in place of source
+ * descriptions. arg must outlive the camera. */
+struct camera_opener {
+	int (*open)(void *arg, const char *serial, struct ptp_transport **out,
+		    struct err_detail *err);
+	void *arg;
 };
 
 struct camera_source {
@@ -36,6 +46,7 @@ struct camera_source {
 	uint8_t bus, dev;
 	char serial[64];
 	struct emu_config emu; /* for CAMERA_SOURCE_EMULATE */
+	struct camera_opener opener; /* for CAMERA_SOURCE_OPENER */
 };
 
 /* Parses "usb:BUS,DEV" (decimal, bus 1-255, device 1-127), "serial=XYZ",

@@ -54,10 +54,23 @@ static int open_usb(struct camera *cam, const struct camera_source *sel,
 	return 0;
 }
 
+static int open_opener(struct camera *cam, struct err_detail *err)
+{
+	struct ptp_transport *t = NULL;
+	int rc = cam->src.opener.open(cam->src.opener.arg, NULL, &t, err);
+
+	if (rc < 0)
+		return rc;
+	session_bind(cam, t);
+	return 0;
+}
+
 int camera_transport_open(struct camera *cam, struct err_detail *err)
 {
 	if (cam->src.kind == CAMERA_SOURCE_EMULATE)
 		return open_emulated(cam, err);
+	if (cam->src.kind == CAMERA_SOURCE_OPENER)
+		return open_opener(cam, err);
 	return open_usb(cam, &cam->src, err);
 }
 
@@ -69,6 +82,8 @@ int camera_transport_reopen(struct camera *cam, struct err_detail *err)
 
 	if (cam->src.kind == CAMERA_SOURCE_EMULATE)
 		return open_emulated(cam, err);
+	if (cam->src.kind == CAMERA_SOURCE_OPENER)
+		return open_opener(cam, err);
 	sel = cam->src;
 	if (cam->serial[0]) {
 		sel.kind = CAMERA_SOURCE_SERIAL;

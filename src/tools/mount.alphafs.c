@@ -30,6 +30,7 @@
 #include "emu/emu.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "pcap/capture.h"
 #include "util/util.h"
 
 #define PROG "mount.alphafs"
@@ -49,6 +50,8 @@ struct options {
 	int exit_on_disconnect;
 	int stale_frames;
 	int emu_small;
+	int replay_loop;
+	int replay_realtime;
 	int foreground;
 	int debug;
 	int single;
@@ -80,6 +83,8 @@ static const struct fuse_opt opt_table[] = {
 	OPT("emu_fault=%s", emu_fault, 0),
 	OPT("emu_fps=%u", emu_fps, 0),
 	OPT("emu_small", emu_small, 1),
+	OPT("loop", replay_loop, 1),
+	OPT("realtime", replay_realtime, 1),
 	OPT("max_threads=%u", max_threads, 0),
 	OPT("clone_fd", clone_fd, 1),
 	OPT("log=%s", log_spec, 0),
@@ -117,6 +122,9 @@ static const char *const opt_help[][2] = {
 	{ "-o emu_fault=SPEC", "faults of the emulated camera (see below)" },
 	{ "-o emu_fps=N", "frame rate of the emulated camera (30)" },
 	{ "-o emu_small", "640x424 emulated frames instead of 1024x680" },
+	{ "-o loop", "replay: after the last frame, the first again" },
+	{ "-o realtime",
+	  "replay: the capture's pace (default: as fast as readers take)" },
 	{ "-o max_threads=N", "FUSE worker threads (libfuse default 10)" },
 	{ "-o clone_fd", "one /dev/fuse descriptor per worker" },
 	{ "-o log=SPEC", "log levels, e.g. debug or usb,ptp:debug" },
@@ -167,8 +175,9 @@ static void show_help(void)
 	       "Mounts a Sony Alpha camera in PC Remote mode as a filesystem:\n"
 	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
 	       "info/status\n\n"
-	       "SOURCE: usb:BUS,DEV | serial=SERIAL | emulate "
-	       "(default: the first camera found)\n\n"
+	       "SOURCE: usb:BUS,DEV | serial=SERIAL | emulate | replay=CAPTURE\n"
+	       "(default: the first camera found; CAPTURE: a usbmon or USBPcap\n"
+	       "pcap/pcapng file, see alphafs-extract(1))\n\n"
 	       "alphafs options:\n");
 	for (size_t i = 0; i < ARRAY_LEN(opt_help); i++)
 		printf("    %-24s %s\n", opt_help[i][0], opt_help[i][1]);
@@ -307,11 +316,23 @@ static void report(int ready_fd, const char *line)
 
 /* ---- serving ------------------------------------------------------------- */
 
+/* The replay source: the capture, and the gate that lets the next frame
+ * through once a reader took the last one (without -o realtime). */
+struct replay_source {
+	struct capture_replay_opener opener;
+	struct frame_store *store; /* set before the camera starts */
+	_Atomic(struct fs *) fs;   /* set once the filesystem exists */
+	/* Camera thread only: published and taken counts when the gate
+	 * last opened. */
+	uint64_t published, taken;
+};
+
 struct daemon {
 	struct options *o;
 	const char *source_text;
 	const char *mountpoint;
 	struct camera_source src;
+	struct replay_source replay;
 	struct frame_store *store;
 	struct camera *cam;
 	struct fs *fs;
@@ -358,6 +379,7 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
+	d->replay.store = d->store;
 	d->cam = camera_create(&d->src, &co, d->store);
 	if (!d->cam) {
 		snprintf(err, cap, "out of memory");
@@ -402,6 +424,7 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 	if (d->o->exit_on_disconnect)
 		d->exit_listener =
 			frame_store_add_listener(d->store, handle_store_exit, d);
+	atomic_store(&d->replay.fs, d->fs);
 	return 0;
 }
 
@@ -521,10 +544,78 @@ static int check_mountpoint(const char *arg, char *out)
 	return 0;
 }
 
+/*
+ * Camera thread: the next frame may come when readers took one more frame
+ * (stream.mjpeg frames read to their end, latest.jpg opens) since the gate
+ * last opened, or when the last dataset played published nothing (the
+ * daemon dropped it: waiting for a reader would wait for ever).
+ */
+static bool replay_gate(void *arg)
+{
+	struct replay_source *r = arg;
+	struct fs *fs = atomic_load(&r->fs);
+	struct frame_store_stats fst;
+	struct fs_stats st;
+	uint64_t taken;
+
+	if (!fs)
+		return false;
+	frame_store_get_stats(r->store, &fst);
+	fs_get_stats(fs, &st);
+	taken = st.stream_frames + st.latest_opens;
+	if (fst.published != r->published && taken == r->taken)
+		return false;
+	r->published = fst.published;
+	r->taken = taken;
+	return true;
+}
+
+#define PREFIX_REPLAY "replay="
+
+/* replay=CAPTURE: the capture is read now, before going to the
+ * background, so its errors reach the shell and a relative path works. */
+static int setup_replay(struct options *o, struct daemon *d)
+{
+	struct capture_replay_options *ro = &d->replay.opener.opt;
+	const char *path = d->source_text + strlen(PREFIX_REPLAY);
+	struct err_detail err = { 0 };
+
+	if (capture_replay_load(path, 0, 0, &d->replay.opener.rp, &err) < 0) {
+		fprintf(stderr, PROG ": replay: %s\n", err.msg);
+		return -1;
+	}
+	ro->loop = o->replay_loop;
+	ro->realtime = o->replay_realtime;
+	if (!ro->realtime) {
+		ro->gate = replay_gate;
+		ro->gate_arg = &d->replay;
+	}
+	memset(&d->src, 0, sizeof(d->src));
+	d->src.kind = CAMERA_SOURCE_OPENER;
+	d->src.opener.open = capture_replay_open;
+	d->src.opener.arg = &d->replay.opener;
+	log_info(MAIN, "replay: %zu frames from %s",
+		 capture_replay_frames(d->replay.opener.rp), path);
+	return 0;
+}
+
 static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
 
+	if (strncmp(d->source_text, PREFIX_REPLAY, strlen(PREFIX_REPLAY)) == 0) {
+		if (o->emu_fault || o->emu_fps) {
+			fprintf(stderr, PROG ": emu_fault and emu_fps need the "
+					"'emulate' source\n");
+			return -1;
+		}
+		return setup_replay(o, d);
+	}
+	if (o->replay_loop || o->replay_realtime) {
+		fprintf(stderr, PROG ": loop and realtime need a replay=CAPTURE "
+				"source\n");
+		return -1;
+	}
 	if (camera_source_parse(d->source_text, &d->src, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": source '%s': %s\n", d->source_text, err);
 		return -1;
@@ -584,7 +675,7 @@ static int run(struct options *o, struct fuse_args *args)
 {
 	struct daemon d = { .o = o };
 	char mp[PATH_MAX];
-	int ready_fd = -1;
+	int ready_fd = -1, rc;
 
 	if (o->npos == 0) {
 		fprintf(stderr, PROG ": no mountpoint (see --help)\n");
@@ -597,18 +688,23 @@ static int run(struct options *o, struct fuse_args *args)
 	d.mountpoint = mp;
 	if (!d.source_text[0])
 		d.source_text = "usb";
-	if (add_mount_opts(args, d.source_text) < 0)
+	if (add_mount_opts(args, d.source_text) < 0) {
+		capture_replay_destroy(d.replay.opener.rp);
 		return 1;
+	}
 	if (!o->foreground) {
 		ready_fd = go_background();
 		if (ready_fd < 0) {
 			fprintf(stderr, PROG ": cannot go to the background: "
 					"%s\n",
 				strerror(errno));
+			capture_replay_destroy(d.replay.opener.rp);
 			return 1;
 		}
 	}
-	return serve(&d, args, ready_fd);
+	rc = serve(&d, args, ready_fd);
+	capture_replay_destroy(d.replay.opener.rp);
+	return rc;
 }
 
 int main(int argc, char **argv)

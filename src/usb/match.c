@@ -143,10 +143,11 @@ int usb_camera_select(const struct usb_camera_desc *list, size_t n,
 			       "no PTP camera with serial %s (see alphafs-list)",
 			       sel->serial);
 	case CAMERA_SOURCE_EMULATE:
+	case CAMERA_SOURCE_OPENER:
 		break;
 	}
 	return err_set(err, ALPHAFS_ERR_INVALID,
-		       "the emulated camera is not a USB source");
+		       "the emulated camera or a replay is not a USB source");
 }
 
 /* ---- enumeration -------------------------------------------------------- */
