@@ -12,10 +12,14 @@ In a private mount namespace (unshare -m) with overlays over /usr and /etc
     normal user (umount, fusermount3 -u), others by mount -a
   - the usb:BUS,DEV and serial= sources from fstab, with the emulated camera
     on a virtual USB bus (alphafs-emulator, installed too)
+  - alphafs@SERIAL.service's commands as systemd would run them, with the
+    installed alphafs.conf, and its stop (SIGTERM)
   - systemd-analyze verify of the installed units
 Each mount reads live/latest.jpg (a whole JPEG) and is unmounted again.
 """
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -241,9 +245,79 @@ def usb_step(tmp):
         read_latest(ms)
         run(["fusermount3", "-u", ms])
         wait_gone(ms)
+        unit_commands(tmp)
     finally:
         cleanup_mounts(tmp)
         os.unlink("/etc/ld.so.preload")
+
+
+def installed_unit(name):
+    for d in ("/lib/systemd/system", "/usr/lib/systemd/system"):
+        if os.path.exists(d + "/" + name):
+            return d + "/" + name
+    raise Failure(name + " is not installed")
+
+
+def unit_lines(text, key):
+    """The values of KEY= in a unit file, continuation lines joined."""
+    text = text.replace("\\\n", " ")
+    return re.findall(r"^%s=(.*)$" % key, text, re.M)
+
+
+def expand(line, env, instance):
+    """A command line as systemd would run it: specifiers %i/%I, then
+    ${VAR} as one word and $VAR split into words (systemd.service(5),
+    "Command lines"). Enough for our units; not a general implementation."""
+    line = line.replace("%I", instance).replace("%i", instance)
+    words = []
+    for w in shlex.split(line):
+        m = re.fullmatch(r"\$([A-Za-z_][A-Za-z0-9_]*)", w)
+        if m:
+            words += env.get(m.group(1), "").split()
+            continue
+        words.append(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}",
+                            lambda v: env.get(v.group(1), ""), w))
+    return words
+
+
+def unit_commands(tmp):
+    """alphafs@SERIAL.service's ExecStartPre and ExecStart, with its
+    Environment= and the installed alphafs.conf (pointed at a directory of
+    the test), run as systemd runs them for Type=forking: ExecStart returns
+    once the camera is mounted; SIGTERM (systemctl stop) unmounts."""
+    log("== alphafs@%s.service's commands (no systemd here)" % SERIAL)
+    text = open(installed_unit("alphafs@.service")).read()
+    check(unit_lines(text, "Type") == ["forking"], "unit type: %s"
+          % unit_lines(text, "Type"))
+    env = {}
+    for assignments in unit_lines(text, "Environment"):
+        env.update(a.split("=", 1) for a in shlex.split(assignments))
+    conf = unit_lines(text, "EnvironmentFile")[0].lstrip("-")
+    mount_dir = os.path.join(tmp, "m-units")
+    with open(conf) as f:
+        lines = [l for l in f.read().splitlines()
+                 if not l.startswith("ALPHAFS_MOUNT_DIR=")]
+    with open(conf, "w") as f:
+        f.write("\n".join(lines + ["ALPHAFS_MOUNT_DIR=" + mount_dir]) + "\n")
+    for line in open(conf).read().splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.partition("=")
+            env[k] = v
+    for key in ("ExecStartPre", "ExecStart"):
+        for line in unit_lines(text, key):
+            run(expand(line, env, SERIAL), key)
+    mp = os.path.join(mount_dir, SERIAL)
+    mounted_check(mp, "serial=" + SERIAL)
+    check("allow_other" in mount_type(mp)[2].split(","),
+          "ALPHAFS_OPTIONS (-o allow_other) not applied: %s"
+          % mount_type(mp)[2])
+    read_latest(mp)
+    read_latest(mp, user=True)  # allow_other: the webcam's dynamic user too
+    pids = daemons_of(mp)
+    check(len(pids) == 1, "daemons of the unit: %s" % pids)
+    os.kill(pids[0], signal.SIGTERM)
+    wait_gone(mp)
+    log("  mounted at %s, read, stopped by SIGTERM" % mp)
 
 
 def step_units():
@@ -258,20 +332,43 @@ def step_units():
     check(r.returncode == 0 and not problems,
           "systemd-analyze verify: exit %d\n%s" % (r.returncode, r.stdout))
     log("  %s: no findings" % " ".join(units))
+    # The same check on a copy with a misspelt key and a missing program
+    # must find both (or the check above proves nothing).
+    broken = open(installed_unit("alphafs@.service")).read().replace(
+        "BindsTo=", "BindsTwo=").replace("/usr/bin/alphafs ",
+                                         "/usr/bin/alphafs-nosuch ")
+    with open("/etc/systemd/system/alphafs-broken@.service", "w") as f:
+        f.write(broken)
+    r = subprocess.run(["systemd-analyze", "verify",
+                        "alphafs-broken@%s.service" % SERIAL],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=120)
+    os.unlink("/etc/systemd/system/alphafs-broken@.service")
+    check("BindsTwo" in r.stdout and "alphafs-nosuch" in r.stdout,
+          "systemd-analyze verify missed a broken unit:\n" + r.stdout)
+
+
+def our_mountpoints(tmp):
+    points = set()
+    for name in os.listdir(tmp):
+        if name.startswith("m-"):
+            points.add(os.path.join(tmp, name))
+    units = os.path.join(tmp, "m-units")
+    if os.path.isdir(units):
+        points.update(os.path.join(units, n) for n in os.listdir(units))
+    return sorted(points)
 
 
 def cleanup_mounts(tmp):
     """Whatever a failed step left: lazy unmounts, then the daemons."""
-    for name in sorted(os.listdir(tmp)):
-        mp = os.path.join(tmp, name)
-        if name.startswith("m-") and is_mounted(mp):
+    for mp in our_mountpoints(tmp):
+        if is_mounted(mp):
             subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
-        if name.startswith("m-"):
-            end = time.monotonic() + EXIT_DEADLINE_S
-            while daemons_of(mp) and time.monotonic() < end:
-                time.sleep(0.05)
-            for pid in daemons_of(mp):
-                os.kill(pid, signal.SIGKILL)
+        end = time.monotonic() + EXIT_DEADLINE_S
+        while daemons_of(mp) and time.monotonic() < end:
+            time.sleep(0.05)
+        for pid in daemons_of(mp):
+            os.kill(pid, signal.SIGKILL)
 
 
 def inside(tmp, build):
