@@ -54,7 +54,7 @@ def copy_source(dst):
                         exist_ok=True)
             shutil.copy2(src, os.path.join(dst, rel), follow_symlinks=False)
     else:
-        shutil.copytree(SOURCE_ROOT, dst, symlinks=True,
+        shutil.copytree(SOURCE_ROOT, dst, symlinks=True, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("build*", ".git"))
 
 
