@@ -93,10 +93,13 @@ def record_with_devnum(tmp, vendor=None):
     text = r.stdout
     check("A: idVendor=054c" in text, "record without idVendor:\n" + text)
     minor = 1
-    text = text.replace("E: DEVNAME=", "E: MAJOR=%d\nE: MINOR=%d\nE: DEVNAME="
-                        % (USB_DEVICE_MAJOR, minor), 1)
-    text = re.sub(r"^(A: devnum=.*)$", r"\1\nA: dev=%d:%d\\n"
-                  % (USB_DEVICE_MAJOR, minor), text, count=1, flags=re.M)
+    if "E: MAJOR=" not in text:
+        text = text.replace("E: DEVNAME=", "E: MAJOR=%d\nE: MINOR=%d\n"
+                            "E: DEVNAME=" % (USB_DEVICE_MAJOR, minor), 1)
+    if not re.search(r"^A: dev=", text, re.M):
+        text = re.sub(r"^(A: devnum=.*)$", r"\1\nA: dev=%d:%d\\n"
+                      % (USB_DEVICE_MAJOR, minor), text, count=1,
+                      flags=re.M)
     if vendor:
         text = text.replace("A: idVendor=054c", "A: idVendor=" + vendor)
         text = text.replace("12010002000000404C05", "1201000200000040"
