@@ -25,9 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "emu/emu.h"
 #include "emu/usbdev.h"
+#include "tools/version.h"
 
 #define PRELOAD_LIB "libumockdev-preload.so.0"
 #define PRELOAD_MARK "libumockdev-preload"
@@ -246,7 +246,7 @@ static int parse_args(struct launcher *l, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("alphafs-emulator %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-emulator");
 			return 0;
 		case OPT_LIST_FAULTS:
 			fputs(emu_fault_help(), stdout);

@@ -21,6 +21,7 @@
 #include "alphafs-config.h"
 #include "pcap/capture.h"
 #include "sony/sony.h"
+#include "tools/version.h"
 #include "util/util.h"
 
 #define PROG "alphafs-extract"
@@ -143,7 +144,7 @@ static int parse_args(int argc, char **argv, struct extract *e)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", ALPHAFS_VERSION);
+			tool_print_version(PROG);
 			return 0;
 		default:
 			usage(stderr);

@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "sony/sony.h"
+#include "tools/version.h"
 #include "util/util.h"
 
 #define DEFAULT_FRAMES 10
@@ -147,7 +147,7 @@ static int parse_args(int argc, char **argv, struct grab *g)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("alphafs-grab %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-grab");
 			return 0;
 		default:
 			usage(stderr);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alphafs-config.h"
 #include "usb/usb.h"
+#include "tools/version.h"
 
 #define EXIT_FOUND 0
 #define EXIT_NONE 1
@@ -104,7 +104,7 @@ static int parse_args(int argc, char **argv)
 			usage(stdout);
 			return EXIT_FOUND;
 		case 'V':
-			printf("alphafs-list %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-list");
 			return EXIT_FOUND;
 		default:
 			usage(stderr);

@@ -25,12 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "camera/camera.h"
 #include "emu/emu.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
 #include "pcap/capture.h"
+#include "tools/version.h"
 #include "util/util.h"
 
 #define PROG "mount.alphafs"
@@ -725,8 +725,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.show_version) {
-		printf(PROG " %s (libfuse %s)\n", ALPHAFS_VERSION,
-		       fuse_pkgversion());
+		tool_print_version(PROG);
 		rc = 0;
 		goto out;
 	}
