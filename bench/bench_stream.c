@@ -6,7 +6,7 @@
  * foreground, as a child), then for 1 and 4 concurrent readers of
  * live/stream.mjpeg reads for a fixed time and reports, per run, the frames
  * per second each reader got and the latency from "frame complete in the
- * camera" (the emulator's COM marker t=<CLOCK_MONOTONIC ns>) to "whole
+ * camera" (the capture time in the emulated frame's pixel marker) to "whole
  * frame read by the reader" (p50, p99, max). Prints figures; asserts
  * nothing.
  *

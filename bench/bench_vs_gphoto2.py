@@ -3,7 +3,7 @@
 """alphafs against its peer, in one run, on the same emulated ILCE-6300
 behind the real libusb (alphafs-emulator): frames per second and latency
 from "frame complete in the camera" (the CLOCK_MONOTONIC stamp in each
-frame's COM marker) to "whole frame in the reader", for
+frame's pixel marker, src/emu/marker.c) to "whole frame in the reader", for
 
   gphoto2 --capture-movie=N --stdout        (libgphoto2's Sony live view)
   cat live/stream.mjpeg of mount.alphafs    (the same camera, one reader)
@@ -13,14 +13,15 @@ usage: bench_vs_gphoto2.py ALPHAFS_EMULATOR MOUNT_ALPHAFS [FRAMES [FPS...]]
 (FPS: the emulated camera's live-view rates to run at; default 30 and 60)
 """
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-MARK = re.compile(rb"alphafs-emu seq=(\d+) t=(\d+)")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration", "fs"))
+from alphafs_e2e import Failure, marker  # noqa: E402
 EOI = b"\xff\xd9"
 
 
@@ -39,9 +40,11 @@ def frames_from(read, n):
             if end < 0:
                 break
             frame, buf = buf[:end + 2], buf[end + 2:]
-            m = MARK.search(frame)
-            if m:
-                out.append((int(m.group(1)), now - int(m.group(2)), now))
+            try:
+                seq, t = marker(frame)
+            except Failure:
+                continue
+            out.append((seq, now - t, now))
     return out
 
 

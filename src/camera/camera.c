@@ -28,6 +28,7 @@ struct camera *camera_create(const struct ptp_transport_opener *open,
 	if (cam->opt.usb_timeout_ms == 0)
 		cam->opt.usb_timeout_ms = CAMERA_TIMEOUT_DEFAULT_MS;
 	cam->store = store;
+	cam->status.live_view_status = -1;
 	atomic_init(&cam->stop, false);
 	if (pthread_mutex_init(&cam->lock, NULL) != 0)
 		goto err_mutex;
@@ -75,6 +76,9 @@ int camera_start(struct camera *cam, char *err, size_t cap)
 	if (rc == 0) {
 		/* Before the thread exists, so it can only move on from here. */
 		camera_note_connected(cam, true, "");
+		camera_note_live_view(cam, CAMERA_LV_STARTING, -1);
+		frame_store_set_state(cam->store, FRAME_STORE_CONNECTING,
+				      "starting live view");
 		set_accepting(cam, true);
 		rc = spawn_owner(cam);
 		if (rc < 0)
@@ -215,6 +219,38 @@ void camera_note_connected(struct camera *cam, bool connected, const char *why)
 	cam->status.connected = connected;
 	if (why)
 		snprintf(cam->status.why, sizeof(cam->status.why), "%s", why);
+	pthread_mutex_unlock(&cam->lock);
+}
+
+const char *camera_live_view_name(enum camera_live_view lv)
+{
+	switch (lv) {
+	case CAMERA_LV_NONE:
+		return "-";
+	case CAMERA_LV_STARTING:
+		return "starting live view";
+	case CAMERA_LV_ON:
+		return "on";
+	case CAMERA_LV_FAILED:
+		return "unavailable";
+	}
+	return "?";
+}
+
+void camera_note_live_view(struct camera *cam, enum camera_live_view lv,
+			   int status)
+{
+	pthread_mutex_lock(&cam->lock);
+	cam->status.live_view = lv;
+	cam->status.live_view_status = status;
+	pthread_mutex_unlock(&cam->lock);
+}
+
+void camera_note_props(struct camera *cam, bool mismatch, bool cut_short)
+{
+	pthread_mutex_lock(&cam->lock);
+	cam->status.props_count_mismatch += mismatch;
+	cam->status.props_cut_short += cut_short;
 	pthread_mutex_unlock(&cam->lock);
 }
 

@@ -32,6 +32,9 @@ struct camera_options {
 	unsigned fps_limit;	 /* 0 = as fast as the camera gives */
 	bool exit_on_disconnect; /* no reconnect: stay disconnected on unplug */
 	unsigned usb_timeout_ms; /* per transaction; 0 = default */
+	/* How long live view may take to come up after a handshake before
+	 * alphafs gives up with a reason; 0 = default (8 s). */
+	unsigned liveview_start_ms;
 };
 /* fps_limit 0, exit_on_disconnect false, usb_timeout_ms 1000
  * (libgphoto2's live-view timeout, dossier §4.2; it also bounds how long
@@ -62,8 +65,19 @@ void camera_info_finish(struct camera_info *ci);
  */
 void camera_info_format(const struct camera_info *ci, struct buf *out);
 
+/* Where live view is (info/status `live_view:`). */
+enum camera_live_view {
+	CAMERA_LV_NONE,	    /* no session yet */
+	CAMERA_LV_STARTING, /* handshake done, waiting for the first frame */
+	CAMERA_LV_ON,	    /* frames have come */
+	CAMERA_LV_FAILED,   /* gave up: see why (still checked now and then) */
+};
+const char *camera_live_view_name(enum camera_live_view lv);
+
 struct camera_status {
 	bool connected;
+	enum camera_live_view live_view;
+	int live_view_status;	 /* last 0xD221 read, -1 none */
 	uint64_t since_wall_ns;	 /* when `connected` last changed */
 	char why[ERR_DETAIL_MAX]; /* last error or disconnect reason */
 	uint64_t frames_captured;
@@ -73,6 +87,8 @@ struct camera_status {
 	uint64_t reconnects;
 	uint64_t transactions;
 	uint64_t start_mono_ns;
+	uint64_t props_count_mismatch; /* 0x9209 count field != entries */
+	uint64_t props_cut_short;      /* 0x9209 ended inside an entry */
 };
 /* The camera's lines of info/status for cs: connected, since (UTC), why
  * and the owner's counters. Appended to out, as camera_info_format. */

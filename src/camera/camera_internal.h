@@ -55,6 +55,13 @@
 /* Session setup answered non-OK (busy while settling): tries, pause. */
 #define CAMERA_SETUP_TRIES 50
 #define CAMERA_SETUP_RETRY_MS 20
+/* Live view after a handshake (warmup.c): 0xD221 LiveViewStatus is read
+ * this often while it is 0; the wait is given up after
+ * CAMERA_LV_START_DEFAULT_MS (real bodies take up to ~3 s, A7R IV), and
+ * once given up, checked again every CAMERA_LV_RECHECK_MS. */
+#define CAMERA_LV_STATUS_POLL_MS 100
+#define CAMERA_LV_START_DEFAULT_MS 8000
+#define CAMERA_LV_RECHECK_MS 2000
 /* Events taken off the interrupt pipe between two polls. */
 #define CAMERA_EVENTS_PER_ROUND 8
 /* A failed allocation in the loop: wait this long and go on. */
@@ -63,6 +70,18 @@
 struct camera_queue {
 	struct camera_request v[CAMERA_QUEUE_MAX];
 	size_t head, n;
+};
+
+/* The live-view warm-up (warmup.c), owner thread only. */
+struct camera_warmup {
+	bool active;	    /* since the handshake, until the first frame */
+	bool gave_up;	    /* reported; checked every CAMERA_LV_RECHECK_MS */
+	bool has_status;    /* the body lists 0xD221 LiveViewStatus */
+	bool status_on;	    /* 0xD221 said 1: poll frames */
+	int status;	    /* last 0xD221 value, -1 none */
+	bool props_logged;  /* one log line per session for a bad 0x9209 */
+	uint64_t since_ns;  /* handshake */
+	uint64_t next_ns;   /* next 0xD221 read or recheck */
 };
 
 struct camera {
@@ -133,6 +152,26 @@ static inline bool camera_stopping(struct camera *cam)
 {
 	return atomic_load(&cam->stop);
 }
+
+void camera_note_live_view(struct camera *cam, enum camera_live_view lv,
+			   int status);
+void camera_note_props(struct camera *cam, bool mismatch, bool cut_short);
+
+/* ---- warmup.c ---------------------------------------------------------- */
+enum camera_warmup_step {
+	CAMERA_WARMUP_POLL, /* poll a frame now */
+	CAMERA_WARMUP_WAIT, /* nothing to do before *next_ns */
+	CAMERA_WARMUP_GONE, /* the camera went away (NO_DEVICE) */
+};
+/* A new session is handshaken: live view is starting. */
+void camera_warmup_begin(struct camera *cam, struct camera_warmup *w,
+			 uint64_t now);
+/* What the loop does next while warming up (reads 0xD221 when due). */
+enum camera_warmup_step camera_warmup_step(struct camera *cam,
+					   struct camera_warmup *w,
+					   uint64_t now, uint64_t *next_ns);
+/* The first frame came: live view is on. */
+void camera_warmup_done(struct camera *cam, struct camera_warmup *w);
 
 /* ---- loop.c ------------------------------------------------------------ */
 void *camera_owner_main(void *arg);

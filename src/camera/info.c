@@ -134,6 +134,8 @@ static void put_wall(struct buf *b, const char *key, uint64_t wall_ns)
 void camera_status_format(const struct camera_status *cs, struct buf *out)
 {
 	buf_printf(out, "connected: %s\n", cs->connected ? "yes" : "no");
+	buf_printf(out, "live_view: %s\n",
+		   camera_live_view_name(cs->live_view));
 	put_wall(out, "since", cs->since_wall_ns);
 	buf_printf(out, "why: %s\n", cs->why[0] ? cs->why : "-");
 	buf_printf(out, "frames_captured: %" PRIu64 "\n", cs->frames_captured);
@@ -143,4 +145,7 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 		   cs->session_resets);
 	buf_printf(out, "camera_reconnects: %" PRIu64 "\n", cs->reconnects);
 	buf_printf(out, "camera_transactions: %" PRIu64 "\n", cs->transactions);
+	buf_printf(out, "props_count_mismatch: %" PRIu64 "\n",
+		   cs->props_count_mismatch);
+	buf_printf(out, "props_cut_short: %" PRIu64 "\n", cs->props_cut_short);
 }

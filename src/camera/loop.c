@@ -38,6 +38,7 @@ struct loop {
 	bool stall_reported;
 	unsigned recoveries; /* recoveries since the last frame */
 	uint64_t frames, denied, busy; /* not yet added to the status */
+	struct camera_warmup warm;     /* live view coming up */
 };
 
 static void loop_restart(struct loop *L, uint64_t now)
@@ -94,6 +95,7 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	}
 	if (rc == 0) {
 		loop_restart(L, clock_now_ns());
+		camera_warmup_begin(cam, &L->warm, clock_now_ns());
 		return;
 	}
 	snprintf(why, sizeof(why), "%s (recovery failed: %s)", what,
@@ -125,8 +127,8 @@ static void reconnect_step(struct camera *cam, struct loop *L)
 	log_info(SONY, "camera reconnected on %s", cam->t->name);
 	camera_note_reset(cam, true);
 	camera_note_connected(cam, true, "");
-	frame_store_set_state(cam->store, FRAME_STORE_CONNECTING, "reconnected");
 	loop_restart(L, clock_now_ns());
+	camera_warmup_begin(cam, &L->warm, clock_now_ns());
 }
 
 /* Runs what was queued, one request at a time, between two polls. */
@@ -158,6 +160,12 @@ static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 	L->next_poll_ns = now + L->retry_ms * NS_PER_MS;
 	if (L->retry_ms < CAMERA_RETRY_MAX_MS)
 		L->retry_ms += CAMERA_RETRY_STEP_MS;
+	if (L->warm.active) {
+		/* Refusals while live view comes up are the warm-up's
+		 * business (warmup.c), not a stall. */
+		L->progress_ns = now;
+		return;
+	}
 	if (idle_ms < CAMERA_STALL_RESET_MS)
 		return;
 	if (!L->stall_reset_done) {
@@ -184,6 +192,8 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
 {
 	uint64_t now = clock_now_ns();
 
+	/* Status first: whoever the publish wakes sees live view on. */
+	camera_warmup_done(cam, &L->warm);
 	frame_store_publish(cam->store, f);
 	L->frames++;
 	L->recoveries = 0;
@@ -255,12 +265,33 @@ static void drain_events(struct camera *cam)
 	}
 }
 
+/* While live view comes up: poll now, or wait (a request or stop ends the
+ * wait early), or the camera went away. */
+static bool warmup_allows_poll(struct camera *cam, struct loop *L)
+{
+	uint64_t next = 0;
+
+	switch (camera_warmup_step(cam, &L->warm, clock_now_ns(), &next)) {
+	case CAMERA_WARMUP_POLL:
+		return true;
+	case CAMERA_WARMUP_WAIT:
+		camera_wait_until(cam, next);
+		return false;
+	case CAMERA_WARMUP_GONE:
+		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
+		return false;
+	}
+	return false;
+}
+
 void *camera_owner_main(void *arg)
 {
 	struct camera *cam = arg;
 	struct loop L = { 0 };
 
 	loop_restart(&L, clock_now_ns());
+	if (cam->t && cam->session_ready)
+		camera_warmup_begin(cam, &L.warm, clock_now_ns());
 	while (!camera_stopping(cam)) {
 		run_requests(cam, &L);
 		if (camera_stopping(cam))
@@ -273,6 +304,8 @@ void *camera_owner_main(void *arg)
 			camera_wait_until(cam, L.next_poll_ns);
 			continue;
 		}
+		if (!warmup_allows_poll(cam, &L))
+			continue;
 		poll_once(cam, &L);
 		drain_events(cam);
 		flush_counters(cam, &L);

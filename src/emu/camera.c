@@ -15,10 +15,13 @@
 #include "emu_internal.h"
 
 #define DEFAULT_FPS 30
-#define DEFAULT_WIDTH 640
-#define DEFAULT_HEIGHT 424
+#define DEFAULT_WIDTH EMU_DEFAULT_WIDTH
+#define DEFAULT_HEIGHT EMU_DEFAULT_HEIGHT
+/* With the scene's texture this gives 60-130 KB at 1024 x 680, the range
+ * real bodies of this generation send (bench_emu_frames prints it). */
 #define DEFAULT_QUALITY 80
 #define FPS_MAX 240
+#define WIDTH_MIN 128 /* the frame marker needs 8 MCUs a row */
 #define SIZE_MIN 64
 #define SIZE_MAX_PX 4096
 #define QUALITY_MAX 100
@@ -56,6 +59,7 @@ void emu_config_default(struct emu_config *cfg)
 	cfg->width = DEFAULT_WIDTH;
 	cfg->height = DEFAULT_HEIGHT;
 	cfg->jpeg_quality = DEFAULT_QUALITY;
+	cfg->warmup_ms = EMU_WARMUP_DEFAULT_MS;
 }
 
 static bool config_fix(struct emu_config *c)
@@ -66,9 +70,10 @@ static bool config_fix(struct emu_config *c)
 	c->jpeg_quality = c->jpeg_quality ? c->jpeg_quality : DEFAULT_QUALITY;
 	c->serial[sizeof(c->serial) - 1] = '\0';
 	c->model[sizeof(c->model) - 1] = '\0';
-	return c->fps <= FPS_MAX && c->width >= SIZE_MIN &&
+	return c->fps <= FPS_MAX && c->width >= WIDTH_MIN &&
 	       c->width <= SIZE_MAX_PX && c->height >= SIZE_MIN &&
-	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX;
+	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
+	       c->warmup_ms <= EMU_WARMUP_MAX_MS;
 }
 
 uint64_t emu_camera_now(const struct emu_camera *cam)
@@ -94,6 +99,8 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		return NULL;
 	if (cfg)
 		cam->cfg = *cfg;
+	else
+		emu_config_default(&cam->cfg);
 	if (!config_fix(&cam->cfg) || clock_cond_init(&cam->cond) < 0) {
 		mem_free(cam);
 		return NULL;

@@ -69,6 +69,9 @@ struct emu_faults {
 	unsigned latency_ms;	  /* delay before each response is ready */
 	bool zlp_frames;	  /* pad frames so containers are 512-multiples */
 	bool big_frames;	  /* frames above 512 KiB (libgphoto2 block) */
+	bool warmup_denied;	  /* warm-up answers AccessDenied, not 0x2009 */
+	bool liveview_stuck;	  /* live view never comes up (0xD221 stays 0) */
+	bool no_liveview;	  /* no live view in this mode (0xD221 = 2) */
 };
 
 /* Parses spec into *out (zeroed first). INVALID with a message in err
@@ -79,11 +82,27 @@ int emu_fault_parse(const char *spec, struct emu_faults *out, char *err,
 const char *emu_fault_help(void);
 
 /* ---- configuration ------------------------------------------------------ */
+#define EMU_DEFAULT_WIDTH 1024 /* about what real bodies send (dossier §4) */
+#define EMU_DEFAULT_HEIGHT 680
+#define EMU_SMALL_WIDTH 640    /* small mode, for tests that need speed */
+#define EMU_SMALL_HEIGHT 424
+#define EMU_WARMUP_DEFAULT_MS 1000
+#define EMU_WARMUP_MAX_MS 60000
+
 struct emu_config {
 	unsigned fps;	       /* live-view rate; 0 = default 30 */
-	unsigned width;	       /* frame size; 0 = default 640 x 424 */
+	unsigned width;	       /* frame size; 0 = default 1024 x 680 */
 	unsigned height;
-	unsigned jpeg_quality; /* 0 = default 80 */
+	unsigned jpeg_quality; /* 0 = default (frames of 60-130 KB) */
+	/* After the handshake live view takes this long to come up: until
+	 * then GetObject(0xFFFFC002) answers 0x2009 (or AccessDenied with
+	 * the warmup-denied fault) and 0xD221 LiveViewStatus reads 0. Real
+	 * bodies take up to ~1 s (ZV-1) or ~3 s (A7R IV). 0 = at once;
+	 * emu_config_default() sets EMU_WARMUP_DEFAULT_MS. */
+	unsigned warmup_ms;
+	/* A focus-frame block after the JPEG, announced by the dataset's
+	 * header (offset and size at bytes 8 and 12). */
+	bool focus_frames;
 	char serial[33];       /* "" = default 32-character serial */
 	char model[32];	       /* "" = "ILCE-6300" */
 	uint32_t seed;	       /* for garbage faults; 0 = fixed default */
@@ -94,9 +113,10 @@ void emu_config_default(struct emu_config *cfg);
 struct emu_camera;
 
 /* Creates a camera, powered and idle (no session). cfg may be NULL
- * (defaults); it is copied. NULL on NOMEM, when the JPEG encoder cannot be
- * set up, or for an out-of-range cfg (fps > 240, width or height outside
- * 64..4096, quality > 100). */
+ * (emu_config_default); it is copied. NULL on NOMEM, when the JPEG encoder
+ * cannot be set up, or for an out-of-range cfg (fps > 240, width outside
+ * 128..4096, height outside 64..4096 or below twice the frame marker's
+ * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS). */
 struct emu_camera *emu_camera_create(const struct emu_config *cfg);
 /* Frees the camera; NULL is a no-op. No other thread may still use it. */
 void emu_camera_destroy(struct emu_camera *cam);
@@ -180,6 +200,7 @@ struct emu_stats {
 	uint64_t sessions_opened;
 	uint64_t handshakes;	   /* SDIOConnect phase 3 completions */
 	uint64_t last_frame_seq;   /* sequence number of the last frame sent */
+	uint64_t warmup_refusals;  /* live-view polls refused while warming up */
 };
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
 
@@ -211,11 +232,14 @@ struct ptp_transport_opener emu_memusb_opener(struct emu_camera *cam);
 
 /* ---- frame markers ---------------------------------------------------- */
 /*
- * Every emulated frame carries a JPEG COM segment "alphafs-emu seq=<n>
- * t=<ns>" where n counts frames from 1 and ns is CLOCK_MONOTONIC at capture.
- * Parses it out of a JPEG (walking at most 64 segments before SOS, never
- * reading outside jpeg[0..len)); returns 0 or MALFORMED when absent.
- * Tests and bench use this to check order and measure latency. Pure.
+ * Every emulated frame carries, in its pixels (flat 8x8 blocks along the
+ * top rows, which survive JPEG at any quality), its sequence number n
+ * (counting from 1, 32 bits) and ns, CLOCK_MONOTONIC at capture, with a
+ * CRC. Reads them back from a JPEG by decoding its DC image (libjpeg at
+ * 1/8 scale, a few rows); returns 0 or MALFORMED when the JPEG does not
+ * decode or carries no valid marker. Never reads outside jpeg[0..len).
+ * Tests and bench use this to tell frames apart, check their order and
+ * measure latency. Pure; any thread.
  */
 int emu_frame_marker(const uint8_t *jpeg, size_t len, uint64_t *seq,
 		     uint64_t *mono_ns);

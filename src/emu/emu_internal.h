@@ -98,18 +98,40 @@ void emu_outasm_reset(struct emu_out_asm *o);
 int emu_outasm_write(struct emu_out_asm *o, const uint8_t *data, size_t len,
 		     emu_container_fn *fn, void *arg);
 
-/* ---- pattern.c ---------------------------------------------------------- */
+/* ---- scene.c: what the camera sees ------------------------------------ */
+struct emu_scene {
+	unsigned w, h;		  /* frame size */
+	unsigned world_w, world_h; /* the panorama the frame is cut from */
+	uint8_t *world;		  /* RGB, owned */
+};
+/* Draws the world for w x h frames; NOMEM. */
+int emu_scene_init(struct emu_scene *s, unsigned w, unsigned h);
+void emu_scene_finish(struct emu_scene *s);
+/* Frame k (RGB, w x h) into pix; the moving ball stays below row `top`. */
+void emu_scene_draw(const struct emu_scene *s, uint64_t k, unsigned top,
+		    uint8_t *pix);
+
+/* ---- marker.c: sequence number and capture time in the pixels ---------- */
+#define EMU_MARKER_BITS 120
+#define EMU_MARKER_MAGIC 0xA5
+/* Widest 1/8-scale line emu_frame_marker decodes (4096 px frames). */
+#define EMU_MARKER_LINE_MAX 512
+/* MCU rows (16 px) the marker needs at this width; 0 when it cannot fit. */
+unsigned emu_marker_rows(unsigned width);
+/* Draws the marker of (seq, ns) into the top rows of pix (RGB, w x h). */
+void emu_marker_draw(uint8_t *pix, unsigned w, unsigned h, uint32_t seq,
+		     uint64_t ns);
+
+/* ---- pattern.c: the JPEG encoder ---------------------------------------- */
 struct emu_pattern;
 
 struct emu_render_opts {
-	/* When non-zero: pad the frame so that (lead + frame length) is a
-	 * multiple of align (zlp-frames: container header + dataset prefix). */
-	size_t align;
-	size_t lead;
 	bool big; /* add APPn padding to pass 512 KiB (big-frames) */
 };
 
-/* NULL on NOMEM or when turbojpeg cannot be set up. */
+/* NULL on NOMEM, when libjpeg cannot be set up, or when the frame is too
+ * small for the marker (width below 128 or height below twice the
+ * marker's rows). */
 struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
 				       unsigned quality);
 void emu_pattern_destroy(struct emu_pattern *p);
@@ -191,6 +213,7 @@ struct emu_camera {
 	uint32_t session_id;	  /* 0: no session */
 	unsigned sdio_seen;	  /* bit n: SDIOConnect phase n this session */
 	bool liveview_ready;	  /* phase 3 done after 1 and 2 */
+	uint64_t lv_up_ns;	  /* live view comes up (warm-up over) */
 	bool awaiting_data;	  /* command seen, its data phase pending */
 	struct ptp_params pending;
 	bool answered_valid;
@@ -244,6 +267,13 @@ void emu_tx_send(struct emu_tx *t, const void *p, size_t n);
 void emu_tx_respond(struct emu_tx *t, uint16_t rc);
 /* GetObject(0xFFFFC002) (liveview.c). */
 void emu_liveview_poll(struct emu_tx *t);
+/* Starts the live-view warm-up (SDIOConnect phase 3 done). */
+void emu_liveview_start(struct emu_camera *cam, uint64_t now);
+#define EMU_LV_STATUS_OFF 0
+#define EMU_LV_STATUS_ON 1
+#define EMU_LV_STATUS_NONE 2
+/* The 0xD221 LiveViewStatus value at time now. */
+uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now);
 
 /* Responder entry point: one whole host container (lock held). Returns
  * false when the container is a protocol violation that halts OUT. */

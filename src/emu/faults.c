@@ -47,6 +47,9 @@ static const struct fault_def fault_defs[] = {
 	{ "latency", FAULT_MS, FIELD(latency_ms) },
 	{ "zlp-frames", FAULT_FLAG, FIELD(zlp_frames) },
 	{ "big-frames", FAULT_FLAG, FIELD(big_frames) },
+	{ "warmup-denied", FAULT_FLAG, FIELD(warmup_denied) },
+	{ "liveview-stuck", FAULT_FLAG, FIELD(liveview_stuck) },
+	{ "no-liveview", FAULT_FLAG, FIELD(no_liveview) },
 };
 
 static const char fault_help[] =
@@ -90,7 +93,15 @@ static const char fault_help[] =
 	"                     exact multiple of 512 bytes and needs a ZLP\n"
 	"                     (dossier §1.4)\n"
 	"  big-frames         frames above 512 KiB, the block size libgphoto2\n"
-	"                     reads in (dossier §1.4)\n";
+	"                     reads in (dossier §1.4)\n"
+	"  warmup-denied      during the live-view warm-up (--warmup) polls\n"
+	"                     answer AccessDenied 0x200F instead of\n"
+	"                     InvalidObjectHandle 0x2009 (both are seen)\n"
+	"  liveview-stuck     live view never comes up after the handshake:\n"
+	"                     0xD221 LiveViewStatus stays 0 and polls answer\n"
+	"                     0x2009 (a body showing a menu)\n"
+	"  no-liveview        the body has no live view in this mode: 0xD221\n"
+	"                     reads 2 and polls answer 0x2009\n";
 
 const char *emu_fault_help(void)
 {

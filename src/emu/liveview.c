@@ -10,12 +10,22 @@
 
 #include "emu_internal.h"
 
-#define LV_OFFSET 0x80		/* JPEG offset in the dataset (dossier §4.3) */
+/* JPEG offsets in the dataset: 0x80 is what libgphoto2's "128 byte
+ * header" comment implies, 0x88 and 0xA0 were seen in real datasets
+ * (issue notes, dossier §4.3). Which one a frame uses varies. */
+static const uint32_t lv_offsets[] = { 0x80, 0x88, 0xA0 };
+#define LV_OFFSET_MAX 0xA0
 #define LV_STRAY_SOI_AT 32	/* A7R II quirk, gp#389: FF D8 before the JPEG */
+#define LV_STRAY_EOI_AT 48	/* and an FF D9 too: nothing may scan */
+#define FOCUS_MIN 51		/* focus-frame block: 51..105 bytes seen */
+#define FOCUS_SPAN 55
+#define TRAIL_EVERY 3		/* unannounced bytes after every 3rd JPEG */
+#define TRAIL_MAX 64
 #define BADSIZE_EXTRA 4096	/* badsize-every: size runs this far past */
 #define BADOFFSET_PAST 0x100	/* badoffset-every: offset this far past */
 #define RNG_DEFAULT_SEED 0x2545F491u
 #define CONTAINER_MAX (PTP_DATA_MAX)
+#define NS_PER_MS 1000000ull
 
 static uint32_t rng_next(struct emu_fault_state *fs)
 {
@@ -52,27 +62,100 @@ static void put_garbage(struct emu_fault_state *fs, struct buf *c, size_t n)
 		p[i] = (uint8_t)rng_next(fs);
 }
 
+/* Deterministic per-frame bytes (layout choices, reserved and trailing
+ * filler) that leave the garbage fault's random sequence alone. */
+static uint32_t frame_hash(const struct emu_camera *cam, uint64_t n,
+			   uint32_t salt)
+{
+	uint32_t h = (uint32_t)n * 0x9E3779B1u ^ salt * 0x85EBCA77u ^
+		     cam->cfg.seed;
+
+	h ^= h >> 15;
+	h *= 0x2C1B3C6Du;
+	h ^= h >> 12;
+	return h;
+}
+
+static void fill(const struct emu_camera *cam, uint64_t n, uint32_t salt,
+		 uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(frame_hash(cam, n, salt + (uint32_t)i) | 1);
+}
+
+/* The reserved area: non-zero bytes, with a stray FF D8 and FF D9. */
+static void put_reserved(const struct emu_camera *cam, uint64_t n,
+			 uint8_t *r, size_t len)
+{
+	fill(cam, n, 1000, r, len);
+	if (len >= LV_STRAY_EOI_AT + 2 - SONY_LV_HEADER_SIZE) {
+		r[LV_STRAY_SOI_AT - SONY_LV_HEADER_SIZE] = 0xFF;
+		r[LV_STRAY_SOI_AT - SONY_LV_HEADER_SIZE + 1] = 0xD8;
+		r[LV_STRAY_EOI_AT - SONY_LV_HEADER_SIZE] = 0xFF;
+		r[LV_STRAY_EOI_AT - SONY_LV_HEADER_SIZE + 1] = 0xD9;
+	}
+}
+
+/* Bytes after the JPEG: the focus-frame block (announced in the header)
+ * when asked, then sometimes unannounced trailing bytes; zlp-frames adds
+ * what makes the container an exact multiple of 512. */
+static void put_tail(struct emu_camera *cam, uint64_t n, struct buf *c,
+		     size_t start, size_t focal_at)
+{
+	uint8_t tail[TRAIL_MAX + FOCUS_MIN + FOCUS_SPAN];
+	size_t len;
+
+	if (cam->cfg.focus_frames) {
+		len = FOCUS_MIN + frame_hash(cam, n, 3) % FOCUS_SPAN;
+		fill(cam, n, 2000, tail, len);
+		buf_put(c, tail, len);
+		if (buf_status(c) == 0) {
+			put_u32le(c->data + start + 8, (uint32_t)focal_at);
+			put_u32le(c->data + start + 12, (uint32_t)len);
+		}
+	}
+	if (frame_hash(cam, n, 4) % TRAIL_EVERY == 0) {
+		len = 1 + frame_hash(cam, n, 5) % TRAIL_MAX;
+		fill(cam, n, 3000, tail, len);
+		tail[0] = 0xFF; /* a stray EOI right after the real one */
+		if (len > 1)
+			tail[1] = 0xD9;
+		buf_put(c, tail, len);
+	}
+	if (cam->fs.f.zlp_frames && c->len % EMU_MAX_PACKET != 0) {
+		len = EMU_MAX_PACKET - c->len % EMU_MAX_PACKET;
+		fill(cam, n, 4000, tail, len < sizeof(tail) ? len : sizeof(tail));
+		while (len > 0 && buf_status(c) == 0) {
+			size_t k = len < sizeof(tail) ? len : sizeof(tail);
+
+			buf_put(c, tail, k);
+			len -= k;
+		}
+	}
+}
+
 /* Writes frame n's dataset into c with the dataset faults due for n. */
 static void put_dataset(struct emu_camera *cam, uint64_t n,
 			const struct buf *jpeg, struct buf *c)
 {
 	struct emu_fault_state *fs = &cam->fs;
-	uint8_t reserved[LV_OFFSET - SONY_LV_HEADER_SIZE] = { 0 };
+	uint8_t reserved[LV_OFFSET_MAX - SONY_LV_HEADER_SIZE];
+	uint32_t off = lv_offsets[frame_hash(cam, n, 0) % ARRAY_LEN(lv_offsets)];
 	size_t start = c->len, jlen = jpeg->len;
 	uint8_t *hdr;
 
 	if (due(fs->f.garbage_every, n)) {
-		put_garbage(fs, c, LV_OFFSET + jlen);
+		put_garbage(fs, c, off + jlen);
 		cam->stats.faults_injected++;
 		return;
 	}
-	reserved[LV_STRAY_SOI_AT - SONY_LV_HEADER_SIZE] = 0xFF;
-	reserved[LV_STRAY_SOI_AT - SONY_LV_HEADER_SIZE + 1] = 0xD8;
+	put_reserved(cam, n, reserved, off - SONY_LV_HEADER_SIZE);
 	if (due(fs->f.truncate_every, n)) {
 		jlen = jlen * 3 / 5; /* no EOI; size matches the cut bytes */
 		cam->stats.faults_injected++;
 	}
-	sony_liveview_write(c, LV_OFFSET, reserved, jpeg->data, jlen);
+	sony_liveview_write(c, off, reserved, jpeg->data, jlen);
+	put_tail(cam, n, c, start, off + jlen);
 	if (buf_status(c))
 		return;
 	hdr = c->data + start;
@@ -112,11 +195,7 @@ static void deliver(struct emu_tx *t, uint64_t k)
 {
 	struct emu_camera *cam = t->cam;
 	const struct emu_faults *f = &cam->fs.f;
-	struct emu_render_opts o = {
-		.align = f->zlp_frames ? EMU_MAX_PACKET : 0,
-		.lead = PTP_HEADER_SIZE + LV_OFFSET,
-		.big = f->big_frames,
-	};
+	struct emu_render_opts o = { .big = f->big_frames };
 	uint64_t n = ++cam->fs.frames;
 	struct buf jpeg, c;
 	struct emu_xfer *x;
@@ -148,6 +227,22 @@ static uint64_t newest_frame(const struct emu_camera *cam, uint64_t now)
 	return now > cam->t0_ns ? (now - cam->t0_ns) / cam->period_ns : 0;
 }
 
+void emu_liveview_start(struct emu_camera *cam, uint64_t now)
+{
+	cam->lv_up_ns = now + (uint64_t)cam->cfg.warmup_ms * NS_PER_MS;
+}
+
+/* 0xD221 LiveViewStatus: 0 not (yet) up, 1 up, 2 none in this mode. */
+uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now)
+{
+	if (cam->fs.f.no_liveview)
+		return EMU_LV_STATUS_NONE;
+	if (!cam->liveview_ready || cam->fs.f.liveview_stuck ||
+	    now < cam->lv_up_ns)
+		return EMU_LV_STATUS_OFF;
+	return EMU_LV_STATUS_ON;
+}
+
 void emu_liveview_poll(struct emu_tx *t)
 {
 	struct emu_camera *cam = t->cam;
@@ -157,6 +252,16 @@ void emu_liveview_poll(struct emu_tx *t)
 		/* before SDIOConnect phase 3 (the real answer is unverified,
 		 * dossier §7.2) */
 		emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
+		return;
+	}
+	if (emu_liveview_status(cam, t->now) != EMU_LV_STATUS_ON) {
+		/* Warming up (or never): real bodies answer 0x2009 or
+		 * AccessDenied for up to ~1-3 s after the handshake. */
+		cam->stats.warmup_refusals++;
+		if (cam->fs.f.warmup_denied && !cam->fs.f.no_liveview)
+			deny(t);
+		else
+			emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
 		return;
 	}
 	if (cam->fs.not_ready_left > 0) {

@@ -133,6 +133,7 @@ static const int64_t e_21[] = { 2, 1 };
 static const int64_t e_focus_found[] = { 1, 2, 3, 5, 6, 7 };
 static const int64_t e_effect[] = { 0x8000, 0x8001, 0x8002, 0x8003 };
 static const int64_t e_01[] = { 0, 1 };
+static const int64_t e_012[] = { 0, 1, 2 };
 /* AUTO, ISO 100-51200 in thirds, then the same with Multi-Frame NR
  * (bits 24-31 = 1): 58 entries as on the ILCE-6000 (dossier §5.3). */
 #define ISO_LIST(f)                                                            \
@@ -202,8 +203,10 @@ static const struct model_prop model_props[] = {
 	  .current = 192, RANGE(164, 220, 2) },
 	{ 0xD21C, PTP_DTC_UINT8, GETSET_SET, ENABLED, .factory = 192,
 	  .current = 192, RANGE(164, 220, 2) },
-	{ 0xD221, PTP_DTC_UINT8, GETSET_GET, ENABLED, .factory = 1,
-	  .current = 1, ENUM(e_01) },
+	/* LiveViewStatus: 0 not up, 1 up, 2 none (the a6300 lists 0..2,
+	 * a6300-cfg); the current value is set when 0x9209 is answered. */
+	{ 0xD221, PTP_DTC_UINT8, GETSET_GET, ENABLED, .factory = 0,
+	  .current = 0, ENUM(e_012) },
 	{ 0xD214, PTP_DTC_UINT32, GETSET_GET, ENABLED, .factory = 0,
 	  .current = 0, RANGE(0, 0xFFFF, 1) },
 	{ 0xD215, PTP_DTC_UINT16, GETSET_GET, ENABLED, .factory = 0,

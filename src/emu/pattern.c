@@ -1,146 +1,163 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Live-view frames: real baseline JPEGs (libturbojpeg, 4:2:0) of a moving
- * test pattern: colour bars, a block that moves with the frame number and a
- * strip of cells showing the frame number in binary, so every frame differs
- * from the one before. Right after SOI a COM segment carries
- * "alphafs-emu seq=<n> t=<ns>" so tests and bench can check order and
- * latency (emu_frame_marker). The encoder handle and pixel buffers are made
- * once and reused: a frame costs one memcpy and one compression.
+ * Live-view frames: baseline JPEGs (libjpeg, 4:2:0, standard Huffman
+ * tables) of the moving scene (scene.c) with the frame marker in the
+ * pixels (marker.c). The structure is a Sony live-view JPEG's: SOI then
+ * the quantisation tables (FF D8 FF DB), no JFIF APP0, no COM. The
+ * compressor, the pixel buffer and the output chunk are made once and
+ * reused: a frame costs one crop, one marker and one compression.
  */
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
-#include <turbojpeg.h>
+
+#include <jpeglib.h>
 
 #include "emu_internal.h"
 
 #define JPEG_SOI 0xD8
-#define JPEG_EOI 0xD9
-#define JPEG_SOS 0xDA
-#define JPEG_COM 0xFE
+#define JPEG_DQT 0xDB
 #define JPEG_APP15 0xEF
-#define JPEG_SEG_MAX 65535u	/* a segment's length field, itself included */
-#define MARKER_PREFIX "alphafs-emu seq="
-#define MARKER_TIME " t="
-#define MARKER_TEXT_MAX 64
-/* Upper bound on segments walked before giving up on finding the marker. */
-#define MARKER_WALK_MAX 64
+#define JPEG_SEG_MAX 65535u /* a segment's length field, itself included */
 /* big-frames: APP15 padding that takes a frame past 512 KiB. */
 #define BIG_FRAME_SEGS 9u
 #define BIG_FRAME_PAD (BIG_FRAME_SEGS * (JPEG_SEG_MAX - 2))
-#define BLOCK_DIV 6	/* moving block: 1/6 of the height */
-#define STRIP_BITS 32	/* frame-number cells along the bottom */
-#define BYTES_PER_PIXEL 3
+#define BPP 3
+#define OUT_CHUNK 16384
+
+struct pattern_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+};
 
 struct emu_pattern {
-	tjhandle tj;
 	unsigned w, h, quality;
-	uint8_t *base;	/* the static colour bars */
-	uint8_t *pix;	/* frame being drawn */
-	uint8_t *jpeg;	/* encoder output, tjBufSize bytes */
-	unsigned long jpeg_cap;
+	struct emu_scene scene;
+	uint8_t *pix;
+	struct jpeg_compress_struct ci;
+	struct pattern_err err;
+	struct jpeg_destination_mgr dest;
+	bool ci_ready;
+	struct buf *out; /* where the current compression goes */
+	uint8_t chunk[OUT_CHUNK];
 };
 
-static const uint8_t bar_colours[][BYTES_PER_PIXEL] = {
-	{ 235, 235, 235 }, { 235, 235, 16 }, { 16, 235, 235 },
-	{ 16, 235, 16 },   { 235, 16, 235 }, { 235, 16, 16 },
-	{ 16, 16, 235 },   { 16, 16, 16 },
-};
-
-static void draw_bars(struct emu_pattern *p)
+static void handle_error(j_common_ptr ci)
 {
-	size_t nbars = ARRAY_LEN(bar_colours);
+	struct emu_pattern *p = ci->client_data;
 
-	for (unsigned y = 0; y < p->h; y++) {
-		for (unsigned x = 0; x < p->w; x++) {
-			size_t bar = (size_t)x * nbars / p->w;
-			uint8_t *px = p->base +
-				      ((size_t)y * p->w + x) * BYTES_PER_PIXEL;
+	longjmp(p->err.jump, 1);
+}
 
-			memcpy(px, bar_colours[bar], BYTES_PER_PIXEL);
-			/* a vertical ramp so the bars are not flat */
-			px[1] = (uint8_t)(px[1] / 2 + (y * 100) / p->h);
-		}
-	}
+static void handle_message(j_common_ptr ci)
+{
+	(void)ci; /* libjpeg's warnings are not for the emulator's stderr */
+}
+
+/* ---- destination: the encoder writes into p->out ------------------------ */
+
+static void dest_init(j_compress_ptr ci)
+{
+	struct emu_pattern *p = ci->client_data;
+
+	p->dest.next_output_byte = p->chunk;
+	p->dest.free_in_buffer = sizeof(p->chunk);
+}
+
+static boolean dest_flush(j_compress_ptr ci)
+{
+	struct emu_pattern *p = ci->client_data;
+
+	buf_put(p->out, p->chunk, sizeof(p->chunk));
+	dest_init(ci);
+	return TRUE;
+}
+
+static void dest_term(j_compress_ptr ci)
+{
+	struct emu_pattern *p = ci->client_data;
+
+	buf_put(p->out, p->chunk, sizeof(p->chunk) - p->dest.free_in_buffer);
 }
 
 void emu_pattern_destroy(struct emu_pattern *p)
 {
 	if (!p)
 		return;
-	if (p->tj)
-		tjDestroy(p->tj);
-	mem_free(p->base);
+	if (p->ci_ready)
+		jpeg_destroy_compress(&p->ci);
+	emu_scene_finish(&p->scene);
 	mem_free(p->pix);
-	mem_free(p->jpeg);
 	mem_free(p);
+}
+
+static int setup_encoder(struct emu_pattern *p)
+{
+	p->ci.err = jpeg_std_error(&p->err.mgr);
+	p->err.mgr.error_exit = handle_error;
+	p->err.mgr.output_message = handle_message;
+	p->ci.client_data = p;
+	if (setjmp(p->err.jump))
+		return ALPHAFS_ERR_IO;
+	jpeg_create_compress(&p->ci);
+	p->ci_ready = true;
+	p->dest.init_destination = dest_init;
+	p->dest.empty_output_buffer = dest_flush;
+	p->dest.term_destination = dest_term;
+	p->ci.dest = &p->dest;
+	p->ci.image_width = p->w;
+	p->ci.image_height = p->h;
+	p->ci.input_components = BPP;
+	p->ci.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&p->ci);
+	jpeg_set_quality(&p->ci, (int)p->quality, TRUE);
+	/* Sony's live-view JPEGs start FF D8 FF DB: no JFIF header. */
+	p->ci.write_JFIF_header = FALSE;
+	p->ci.write_Adobe_marker = FALSE;
+	return 0;
 }
 
 struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
 				       unsigned quality)
 {
-	struct emu_pattern *p = mem_calloc(1, sizeof(*p));
-	size_t npix = (size_t)width * height * BYTES_PER_PIXEL;
+	struct emu_pattern *p;
 
+	if (emu_marker_rows(width) == 0 ||
+	    emu_marker_rows(width) * 16 > height / 2)
+		return NULL; /* no room for the marker */
+	p = mem_calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->w = width;
 	p->h = height;
 	p->quality = quality;
-	p->jpeg_cap = tjBufSize((int)width, (int)height, TJSAMP_420);
-	p->base = mem_alloc(npix);
-	p->pix = mem_alloc(npix);
-	p->jpeg = mem_alloc(p->jpeg_cap);
-	if (!p->base || !p->pix || !p->jpeg || p->jpeg_cap == (unsigned long)-1)
-		goto err;
-	p->tj = tjInitCompress();
-	if (!p->tj)
-		goto err;
-	draw_bars(p);
+	p->pix = mem_alloc((size_t)width * height * BPP);
+	if (!p->pix || emu_scene_init(&p->scene, width, height) < 0 ||
+	    setup_encoder(p) < 0) {
+		emu_pattern_destroy(p);
+		return NULL;
+	}
 	return p;
-err:
-	emu_pattern_destroy(p);
-	return NULL;
 }
 
-static void fill_rect(struct emu_pattern *p, unsigned x0, unsigned y0,
-		      unsigned w, unsigned h, const uint8_t rgb[3])
+static int compress(struct emu_pattern *p, struct buf *out)
 {
-	for (unsigned y = y0; y < y0 + h && y < p->h; y++)
-		for (unsigned x = x0; x < x0 + w && x < p->w; x++)
-			memcpy(p->pix + ((size_t)y * p->w + x) * BYTES_PER_PIXEL,
-			       rgb, BYTES_PER_PIXEL);
+	p->out = out;
+	if (setjmp(p->err.jump)) {
+		jpeg_abort_compress(&p->ci);
+		return ALPHAFS_ERR_IO;
+	}
+	jpeg_start_compress(&p->ci, TRUE);
+	while (p->ci.next_scanline < p->ci.image_height) {
+		JSAMPROW row = p->pix + (size_t)p->ci.next_scanline * p->w * BPP;
+
+		jpeg_write_scanlines(&p->ci, &row, 1);
+	}
+	jpeg_finish_compress(&p->ci);
+	return buf_status(out);
 }
 
-static void draw_frame(struct emu_pattern *p, uint64_t seq)
-{
-	unsigned bs = p->h / BLOCK_DIV;
-	unsigned cell = p->w / STRIP_BITS;
-	uint8_t block[3] = { (uint8_t)(seq * 37), (uint8_t)(seq * 91),
-			     (uint8_t)(255 - seq * 53) };
-	static const uint8_t on[3] = { 255, 255, 255 }, off[3] = { 0, 0, 0 };
-
-	memcpy(p->pix, p->base, (size_t)p->w * p->h * BYTES_PER_PIXEL);
-	if (bs > 0 && bs < p->w && bs < p->h)
-		fill_rect(p, (unsigned)((seq * 7) % (p->w - bs)),
-			  (unsigned)((seq * 3) % (p->h - bs)), bs, bs, block);
-	if (cell == 0 || p->h < cell)
-		return;
-	for (unsigned b = 0; b < STRIP_BITS; b++)
-		fill_rect(p, b * cell, p->h - cell, cell, cell,
-			  (seq >> b) & 1 ? on : off);
-}
-
-static void put_segment_header(struct buf *out, uint8_t marker, size_t len)
-{
-	buf_put_u8(out, 0xFF);
-	buf_put_u8(out, marker);
-	/* Segment lengths are big-endian and include themselves. */
-	buf_put_u8(out, (uint8_t)((len + 2) >> 8));
-	buf_put_u8(out, (uint8_t)(len + 2));
-}
-
-/* APP15 filler: no 0xFF byte, so no marker can appear inside it. */
+/* APP15 filler with no 0xFF byte, so no marker can appear inside it. */
 static void put_big_padding(struct buf *out, uint64_t seq)
 {
 	size_t left = BIG_FRAME_PAD;
@@ -149,7 +166,10 @@ static void put_big_padding(struct buf *out, uint64_t seq)
 		size_t n = left > JPEG_SEG_MAX - 2 ? JPEG_SEG_MAX - 2 : left;
 		uint8_t *d;
 
-		put_segment_header(out, JPEG_APP15, n);
+		buf_put_u8(out, 0xFF);
+		buf_put_u8(out, JPEG_APP15);
+		buf_put_u8(out, (uint8_t)((n + 2) >> 8));
+		buf_put_u8(out, (uint8_t)(n + 2));
 		d = buf_grow(out, n);
 		if (!d)
 			return;
@@ -159,126 +179,45 @@ static void put_big_padding(struct buf *out, uint64_t seq)
 	}
 }
 
-/* Padding so that lead + total is a multiple of align; it goes into the
- * marker's COM payload, so any amount (even 1 byte) fits. */
-static size_t align_pad(const struct emu_render_opts *o, size_t total)
+/* big-frames: the padding goes after the quantisation tables, so even
+ * these frames start FF D8 FF DB. */
+static int insert_big_padding(struct buf *out, size_t start, uint64_t seq)
 {
-	if (!o || o->align == 0)
-		return 0;
-	return (o->align - (o->lead + total) % o->align) % o->align;
+	struct buf tmp;
+	size_t pos = start + 2, len = out->len;
+	int rc;
+
+	while (len - pos >= 4 && out->data[pos] == 0xFF &&
+	       out->data[pos + 1] == JPEG_DQT)
+		pos += 2 + (((size_t)out->data[pos + 2] << 8) | out->data[pos + 3]);
+	if (pos > len)
+		return ALPHAFS_ERR_IO;
+	buf_init(&tmp, len - start + BIG_FRAME_PAD + 4 * BIG_FRAME_SEGS);
+	buf_put(&tmp, out->data + start, pos - start);
+	put_big_padding(&tmp, seq);
+	buf_put(&tmp, out->data + pos, len - pos);
+	rc = buf_status(&tmp);
+	if (rc == 0) {
+		out->len = start;
+		buf_put(out, tmp.data, tmp.len);
+		rc = buf_status(out);
+	}
+	buf_finish(&tmp);
+	return rc;
 }
 
 int emu_pattern_render(struct emu_pattern *p, uint64_t seq, uint64_t mono_ns,
 		       const struct emu_render_opts *o, struct buf *out)
 {
-	unsigned long jlen = p->jpeg_cap;
-	char text[MARKER_TEXT_MAX];
-	size_t tlen, total, pad;
-	bool big = o && o->big;
-	int n;
+	size_t start = out->len;
+	int rc;
 
-	draw_frame(p, seq);
-	if (tjCompress2(p->tj, p->pix, (int)p->w, 0, (int)p->h, TJPF_RGB,
-			&p->jpeg, &jlen, TJSAMP_420, (int)p->quality,
-			TJFLAG_NOREALLOC) != 0 || jlen < 4)
-		return ALPHAFS_ERR_IO;
-	n = snprintf(text, sizeof(text), "%s%llu%s%llu", MARKER_PREFIX,
-		     (unsigned long long)seq, MARKER_TIME,
-		     (unsigned long long)mono_ns);
-	tlen = (size_t)n;
-	/* SOI + COM + [APP15 padding] + the encoder's output after its SOI */
-	total = 2 + 4 + tlen + (big ? BIG_FRAME_PAD + 4 * BIG_FRAME_SEGS : 0) + (jlen - 2);
-	pad = align_pad(o, total);
-	if (tlen + pad + 2 > JPEG_SEG_MAX)
-		return ALPHAFS_ERR_INVALID;
-	buf_put_u8(out, 0xFF);
-	buf_put_u8(out, JPEG_SOI);
-	put_segment_header(out, JPEG_COM, tlen + pad);
-	buf_put(out, text, tlen);
-	if (pad > 0) {
-		uint8_t *d = buf_grow(out, pad);
-
-		if (d)
-			memset(d, ' ', pad);
-	}
-	if (big)
-		put_big_padding(out, seq);
-	buf_put(out, p->jpeg + 2, jlen - 2);
-	return buf_status(out);
-}
-
-/* ---- marker parsing ------------------------------------------------------ */
-
-static bool parse_dec(const uint8_t *s, size_t len, size_t *pos, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t start = *pos;
-
-	while (*pos < len && s[*pos] >= '0' && s[*pos] <= '9') {
-		unsigned d = (unsigned)(s[*pos] - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		(*pos)++;
-	}
-	*out = v;
-	return *pos > start;
-}
-
-static int parse_marker_text(const uint8_t *s, size_t len, uint64_t *seq,
-			     uint64_t *ns)
-{
-	size_t plen = strlen(MARKER_PREFIX), tlen = strlen(MARKER_TIME);
-	size_t pos = plen;
-
-	if (len < plen || memcmp(s, MARKER_PREFIX, plen) != 0)
-		return ALPHAFS_ERR_MALFORMED;
-	if (!parse_dec(s, len, &pos, seq))
-		return ALPHAFS_ERR_MALFORMED;
-	if (len - pos < tlen || memcmp(s + pos, MARKER_TIME, tlen) != 0)
-		return ALPHAFS_ERR_MALFORMED;
-	pos += tlen;
-	if (!parse_dec(s, len, &pos, ns))
-		return ALPHAFS_ERR_MALFORMED;
-	return 0;
-}
-
-/* Markers without a length field (TEM, RSTn). */
-static bool standalone(uint8_t m)
-{
-	return m == 0x01 || (m >= 0xD0 && m <= 0xD7);
-}
-
-int emu_frame_marker(const uint8_t *jpeg, size_t len, uint64_t *seq,
-		     uint64_t *mono_ns)
-{
-	size_t pos = 2;
-
-	if (!jpeg || len < 2 || jpeg[0] != 0xFF || jpeg[1] != JPEG_SOI)
-		return ALPHAFS_ERR_MALFORMED;
-	for (unsigned i = 0; i < MARKER_WALK_MAX; i++) {
-		uint8_t m;
-		size_t seg;
-
-		if (len - pos < 2 || jpeg[pos] != 0xFF)
-			return ALPHAFS_ERR_MALFORMED;
-		m = jpeg[pos + 1];
-		if (m == JPEG_SOS || m == JPEG_EOI)
-			return ALPHAFS_ERR_MALFORMED;
-		if (standalone(m) || m == 0xFF) {
-			pos += m == 0xFF ? 1 : 2; /* fill bytes */
-			continue;
-		}
-		if (len - pos < 4)
-			return ALPHAFS_ERR_MALFORMED;
-		seg = ((size_t)jpeg[pos + 2] << 8) | jpeg[pos + 3];
-		if (seg < 2 || seg > len - pos - 2)
-			return ALPHAFS_ERR_MALFORMED;
-		if (m == JPEG_COM &&
-		    parse_marker_text(jpeg + pos + 4, seg - 2, seq, mono_ns) == 0)
-			return 0;
-		pos += 2 + seg;
-	}
-	return ALPHAFS_ERR_MALFORMED;
+	emu_scene_draw(&p->scene, seq, emu_marker_rows(p->w) * 16, p->pix);
+	emu_marker_draw(p->pix, p->w, p->h, (uint32_t)seq, mono_ns);
+	rc = compress(p, out);
+	if (rc == 0 && o && o->big)
+		rc = insert_big_padding(out, start, seq);
+	if (rc == 0 && (out->len - start < 4 || out->data[start + 1] != JPEG_SOI))
+		rc = ALPHAFS_ERR_IO;
+	return rc;
 }

@@ -153,7 +153,8 @@ static void op_get_object_info(struct emu_tx *t)
 	uint32_t h = t->cmd->params[0];
 
 	/* Real content unverified; libgphoto2 ignores it (lgp#128). */
-	if (h == SONY_HANDLE_LIVEVIEW && cam->liveview_ready)
+	if (h == SONY_HANDLE_LIVEVIEW &&
+	    emu_liveview_status(cam, t->now) == EMU_LV_STATUS_ON)
 		send_object_info(t, cam->last_dataset_len, "");
 	else if (h == SONY_HANDLE_CAPTURED && cam->held)
 		send_object_info(t, cam->held_len, "DSC00001.JPG");
@@ -249,6 +250,10 @@ static void op_sdio_connect(struct emu_tx *t)
 	cam->sdio_seen |= 1u << phase;
 	if (phase == SDIO_PHASE_MAX &&
 	    (cam->sdio_seen & SDIO_NEED_BEFORE_3) == SDIO_NEED_BEFORE_3) {
+		/* Live view starts warming up at the first completion; a
+		 * repeated handshake (gphoto2 --summary) does not restart it. */
+		if (!cam->liveview_ready)
+			emu_liveview_start(cam, t->now);
 		cam->liveview_ready = true;
 		cam->stats.handshakes++;
 	}
@@ -275,8 +280,10 @@ static void op_get_all_props(struct emu_tx *t)
 {
 	struct buf c;
 
+	set_prop(t->cam, SONY_DPC_LIVEVIEW_STATUS,
+		 emu_liveview_status(t->cam, t->now), false);
 	emu_tx_begin(&c);
-	sony_props_write(&c, &t->cam->props);
+	sony_props_write(&c, &t->cam->props, SONY_PROTOCOL_200);
 	emu_tx_queue_data(t, &c);
 	emu_tx_respond(t, PTP_RC_OK);
 }

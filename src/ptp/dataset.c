@@ -159,12 +159,19 @@ void ptp_prop_desc_finish(struct ptp_prop_desc *d)
 	mem_free(d->enum_values);
 	d->enum_values = NULL;
 	d->enum_count = 0;
+	for (uint16_t i = 0; i < d->enum2_count; i++)
+		ptp_value_finish(&d->enum2_values[i]);
+	mem_free(d->enum2_values);
+	d->enum2_values = NULL;
+	d->enum2_count = 0;
 }
 
-static int read_enum(struct rd *r, struct ptp_prop_desc *d)
+/* One u16-counted list of values into *values / *n (owned). */
+static int read_list(struct rd *r, uint16_t type, struct ptp_value **values,
+		     uint16_t *n)
 {
 	uint16_t count = rd_u16le(r);
-	size_t min_size = d->type == PTP_DTC_STR ? 1 : ptp_dtc_size(d->type);
+	size_t min_size = type == PTP_DTC_STR ? 1 : ptp_dtc_size(type);
 	int rc;
 
 	if (!rd_ok(r))
@@ -177,19 +184,28 @@ static int read_enum(struct rd *r, struct ptp_prop_desc *d)
 		return ALPHAFS_ERR_TRUNCATED;
 	if (count == 0)
 		return 0;
-	d->enum_values = mem_calloc(count, sizeof(*d->enum_values));
-	if (!d->enum_values)
+	*values = mem_calloc(count, sizeof(**values));
+	if (!*values)
 		return ALPHAFS_ERR_NOMEM;
 	for (uint16_t i = 0; i < count; i++) {
-		rc = ptp_value_read(r, d->type, &d->enum_values[i]);
+		rc = ptp_value_read(r, type, &(*values)[i]);
 		if (rc < 0)
 			return rc;
-		d->enum_count = (uint16_t)(i + 1);
+		*n = (uint16_t)(i + 1);
 	}
 	return 0;
 }
 
-static int read_form(struct rd *r, struct ptp_prop_desc *d)
+static int read_enum(struct rd *r, struct ptp_prop_desc *d, unsigned flags)
+{
+	int rc = read_list(r, d->type, &d->enum_values, &d->enum_count);
+
+	if (rc == 0 && (flags & PTP_DPD_TWO_ENUMS))
+		rc = read_list(r, d->type, &d->enum2_values, &d->enum2_count);
+	return rc;
+}
+
+static int read_form(struct rd *r, struct ptp_prop_desc *d, unsigned flags)
 {
 	int rc;
 
@@ -206,7 +222,7 @@ static int read_form(struct rd *r, struct ptp_prop_desc *d)
 			return rc;
 		return 0;
 	case PTP_FORM_ENUM:
-		return read_enum(r, d);
+		return read_enum(r, d, flags);
 	default:
 		return ALPHAFS_ERR_MALFORMED;
 	}
@@ -238,7 +254,7 @@ int ptp_prop_desc_read(struct rd *r, unsigned flags, struct ptp_prop_desc *out)
 	rc = ptp_value_read(r, out->type, &out->current);
 	if (rc < 0)
 		goto fail;
-	rc = read_form(r, out);
+	rc = read_form(r, out, flags);
 	if (rc < 0)
 		goto fail;
 	return 0;
@@ -266,5 +282,10 @@ void ptp_prop_desc_write(struct buf *b, const struct ptp_prop_desc *d,
 		buf_put_u16le(b, d->enum_count);
 		for (uint16_t i = 0; i < d->enum_count; i++)
 			ptp_value_write(b, &d->enum_values[i]);
+		if (flags & PTP_DPD_TWO_ENUMS) {
+			buf_put_u16le(b, d->enum2_count);
+			for (uint16_t i = 0; i < d->enum2_count; i++)
+				ptp_value_write(b, &d->enum2_values[i]);
+		}
 	}
 }

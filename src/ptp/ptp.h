@@ -184,6 +184,9 @@ void ptp_object_info_write(struct buf *b, const struct ptp_object_info *oi);
 enum ptp_prop_form { PTP_FORM_NONE = 0, PTP_FORM_RANGE = 1, PTP_FORM_ENUM = 2 };
 /* Sony's 2.00 descriptor has one extra byte (IsEnabled) after GetSet. */
 #define PTP_DPD_ENABLED_BYTE 0x1u
+/* Sony's 3.00 descriptor: an enumeration form carries two lists, each
+ * u16 count + values (the second kept in enum2_values). */
+#define PTP_DPD_TWO_ENUMS 0x2u
 /* Cap on enumeration entries in one descriptor. */
 #define PTP_ENUM_MAX 1024
 
@@ -198,6 +201,9 @@ struct ptp_prop_desc {
 	struct ptp_value min, max, step;
 	struct ptp_value *enum_values; /* enum_count entries, owned */
 	uint16_t enum_count;
+	/* PTP_DPD_TWO_ENUMS only: the second list (owned) */
+	struct ptp_value *enum2_values;
+	uint16_t enum2_count;
 };
 /* Reads one DevicePropDesc from the cursor (flags: PTP_DPD_*). A STR
  * property may end right after the factory default (current = factory).

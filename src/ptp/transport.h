@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The transport interface: what the PTP engine needs from a USB-like link,
- * and the opener through which the camera owner gets (and, after an
- * unplug, gets again) such a link without knowing what is behind it.
- * Implemented by the libusb transport (src/usb/) and by the in-memory link to
- * the emulated camera (src/emu/memusb.c). Only implementers, the engine
- * and the programs that pick a transport include this header.
+ * and the opener through which the camera owner opens such a link (and
+ * opens it again after an unplug) without knowing what is behind it.
+ * Implemented by the libusb transport (src/usb/), the in-memory link to
+ * the emulated camera (src/emu/memusb.c) and the replay of a USB capture
+ * (src/pcap/replay_transport.c). Only implementers, the engine and the
+ * programs that pick a transport include this header.
  *
  * Semantics are those of USB bulk transfers (USB 2.0 §5.8, Still Image
  * Capture Device Definition): a transfer is a run of packets of at most

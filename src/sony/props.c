@@ -2,8 +2,11 @@
 /*
  * The 0x9209 GetAllExtDevicePropInfo blob (dossier §5.2): u32 count,
  * u32 zero, then Sony DevicePropDescs (§5.1: the standard layout plus an
- * IsEnabled byte after GetSet) back to back.
+ * IsEnabled byte after GetSet; from protocol 3.00 on, two enumeration
+ * lists per enumerated property, as a real ILCE-7SM3 sends) back to back.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sony/sony.h"
@@ -33,8 +36,21 @@ static int table_grow(struct sony_prop_table *t, size_t *cap)
  * before the first entry that does not parse. The table never holds more
  * than SONY_PROPS_MAX entries; the rest of a longer blob is ignored.
  */
-int sony_props_parse(const uint8_t *buf, size_t len, struct sony_prop_table *out)
+bool sony_props_two_enums(uint16_t version)
 {
+	return version >= SONY_PROTOCOL_300;
+}
+
+static unsigned layout_flags(uint16_t version)
+{
+	return PTP_DPD_ENABLED_BYTE |
+	       (sony_props_two_enums(version) ? PTP_DPD_TWO_ENUMS : 0u);
+}
+
+int sony_props_parse(const uint8_t *buf, size_t len, uint16_t version,
+		     struct sony_prop_table *out)
+{
+	unsigned flags = layout_flags(version);
 	struct ptp_prop_desc d;
 	size_t cap = 0;
 	struct rd r;
@@ -42,16 +58,22 @@ int sony_props_parse(const uint8_t *buf, size_t len, struct sony_prop_table *out
 
 	memset(out, 0, sizeof(*out));
 	rd_init(&r, buf, len);
-	rd_u32le(&r); /* NumberOfEntries: advisory only */
+	out->count_field = rd_u32le(&r); /* NumberOfEntries: advisory only */
 	rd_u32le(&r); /* zero (ptpy reads both words as one u64 count) */
 	if (!rd_ok(&r))
 		return ALPHAFS_ERR_MALFORMED;
 	while (rd_left(&r) > 0 && out->n < SONY_PROPS_MAX) {
-		rc = ptp_prop_desc_read(&r, PTP_DPD_ENABLED_BYTE, &d);
+		rc = ptp_prop_desc_read(&r, flags, &d);
 		if (rc == ALPHAFS_ERR_NOMEM)
 			goto fail;
-		if (rc < 0)
+		if (rc < 0) {
+			/* Keep what parsed; say how it ended. */
+			if (rc == ALPHAFS_ERR_TRUNCATED)
+				out->cut_short = true;
+			else
+				out->bad_entry = true;
 			break;
+		}
 		if (out->n == cap && (rc = table_grow(out, &cap)) < 0) {
 			ptp_prop_desc_finish(&d);
 			goto fail;
@@ -65,12 +87,27 @@ fail:
 	return rc;
 }
 
-void sony_props_write(struct buf *b, const struct sony_prop_table *t)
+void sony_props_write(struct buf *b, const struct sony_prop_table *t,
+		      uint16_t version)
 {
 	buf_put_u32le(b, (uint32_t)t->n);
 	buf_put_u32le(b, 0);
 	for (size_t i = 0; i < t->n; i++)
-		ptp_prop_desc_write(b, &t->v[i], PTP_DPD_ENABLED_BYTE);
+		ptp_prop_desc_write(b, &t->v[i], layout_flags(version));
+}
+
+bool sony_props_problem(const struct sony_prop_table *t, char *out, size_t cap)
+{
+	const char *how = t->cut_short ? ", the data ends inside the next entry"
+			  : t->bad_entry ? ", the next entry does not parse"
+					 : "";
+
+	out[0] = '\0';
+	if (t->count_field == t->n && !t->cut_short && !t->bad_entry)
+		return false;
+	snprintf(out, cap, "0x9209 property blob: count field says %" PRIu32
+		 ", %zu parsed%s", t->count_field, t->n, how);
+	return true;
 }
 
 void sony_props_finish(struct sony_prop_table *t)
@@ -95,7 +132,8 @@ const struct ptp_prop_desc *sony_props_find(const struct sony_prop_table *t,
 	return NULL;
 }
 
-int sony_props_fetch(struct ptp_session *s, struct sony_prop_table *out)
+int sony_props_fetch(struct ptp_session *s, uint16_t version,
+		     struct sony_prop_table *out)
 {
 	struct ptp_request req = {
 		.code = SONY_OC_GET_ALL_PROP_INFO,
@@ -107,7 +145,7 @@ int sony_props_fetch(struct ptp_session *s, struct sony_prop_table *out)
 	memset(out, 0, sizeof(*out));
 	rc = ptp_transact(s, &req, &resp);
 	if (rc == 0) {
-		rc = sony_props_parse(resp.data, resp.data_len, out);
+		rc = sony_props_parse(resp.data, resp.data_len, version, out);
 		if (rc < 0)
 			err_replace(&s->err, rc,
 				    "0x9209 property blob: %zu bytes, no header",

@@ -152,26 +152,45 @@ int sony_transact(struct ptp_session *s, const struct ptp_request *req,
 struct sony_prop_table {
 	struct ptp_prop_desc *v; /* n entries, owned */
 	size_t n;
+	/* What the parser noticed (sony_props_parse): */
+	uint32_t count_field; /* NumberOfEntries as sent */
+	bool cut_short;	      /* the data ended inside an entry */
+	bool bad_entry;	      /* an entry did not parse (bad form, type) */
 };
+/* The descriptor layout of a protocol version (dossier §3.4, §5.1): 2.00
+ * (0x00C8) has one enumeration list per property; 3.00 (0x012C) and later
+ * have two. Any version below 3.00 reads as 2.00. */
+bool sony_props_two_enums(uint16_t version);
 /*
- * Parses a 0x9209 blob: u32 count, u32 zero, then Sony descriptors back to
+ * Parses a 0x9209 blob in the layout of protocol `version` (the one the
+ * handshake learned): u32 count, u32 zero, then Sony descriptors back to
  * back. Entries are parsed until the data ends (the count need not match,
  * dossier §5.2); an entry that cannot be parsed ends the table with the
- * entries before it kept, and MALFORMED is returned only when not even the
- * 8-byte header is there. Never reads outside buf.
+ * entries before it kept (cut_short or bad_entry set), and MALFORMED is
+ * returned only when not even the 8-byte header is there. out->count_field
+ * keeps the count as sent, so callers can report one that disagrees with
+ * out->n. Never reads outside buf. Pure.
  */
-int sony_props_parse(const uint8_t *buf, size_t len, struct sony_prop_table *out);
-/* Appends a blob with count = t->n (errors latch in b). */
-void sony_props_write(struct buf *b, const struct sony_prop_table *t);
+int sony_props_parse(const uint8_t *buf, size_t len, uint16_t version,
+		     struct sony_prop_table *out);
+/* Appends a blob with count = t->n in version's layout (errors latch in
+ * b). */
+void sony_props_write(struct buf *b, const struct sony_prop_table *t,
+		      uint16_t version);
 /* Frees every entry; NULL and finished tables are fine. */
 void sony_props_finish(struct sony_prop_table *t);
 /* The entry for code, pointing into t, or NULL. */
 const struct ptp_prop_desc *sony_props_find(const struct sony_prop_table *t,
 					    uint16_t code);
-/* Runs 0x9209 and parses it into *out (caller finishes it). Returns 0,
- * the parse error (message in s->err), or as sony_transact. Owner thread
- * only. */
-int sony_props_fetch(struct ptp_session *s, struct sony_prop_table *out);
+/* One readable line on what a parsed table lost or disagrees with, e.g.
+ * "0x9209: count field says 320, 318 parsed, cut short after 318", into
+ * out (cap >= 1); returns false (out = "") when nothing is wrong. */
+bool sony_props_problem(const struct sony_prop_table *t, char *out, size_t cap);
+/* Runs 0x9209 and parses it in version's layout into *out (caller
+ * finishes it). Returns 0, the parse error (message in s->err), or as
+ * sony_transact. Owner thread only. */
+int sony_props_fetch(struct ptp_session *s, uint16_t version,
+		     struct sony_prop_table *out);
 
 /* ---- control ------------------------------------------------------------ */
 /* 0x9205: sets code to v, sent as the bare value in v->type (dossier

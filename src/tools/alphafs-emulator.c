@@ -18,7 +18,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "emu/emu.h"
 #include "launcher/launcher.h"
 #include "tools/tools.h"
@@ -33,7 +32,16 @@
 #define DEFAULT_SERIAL "00000000000000000000000000000000"
 #define PATH_MAX_LEN 4096
 
-enum { OPT_LIST_FAULTS = 1000, OPT_BUSY_POLL, OPT_STATS, OPT_MODE };
+enum {
+	OPT_LIST_FAULTS = 1000,
+	OPT_BUSY_POLL,
+	OPT_STATS,
+	OPT_MODE,
+	OPT_QUALITY,
+	OPT_SMALL,
+	OPT_WARMUP,
+	OPT_FOCUS_FRAMES,
+};
 
 /* One table for getopt_long and --help. */
 static const struct tool_opt opt_defs[] = {
@@ -44,7 +52,15 @@ static const struct tool_opt opt_defs[] = {
 	{ "serial", required_argument, 's', "S",
 	  "serial number (USB iSerialNumber and DeviceInfo)" },
 	{ "size", required_argument, 'g', "WxH",
-	  "live-view frame size (default 640x424)" },
+	  "live-view frame size (default 1024x680)" },
+	{ "quality", required_argument, OPT_QUALITY, "Q",
+	  "JPEG quality 1-100 (default 80: frames of 60-130 KB)" },
+	{ "small", no_argument, OPT_SMALL, NULL,
+	  "640x424 frames (10-40 KB): for tests that need speed" },
+	{ "warmup", required_argument, OPT_WARMUP, "MS",
+	  "live view comes MS ms after the handshake (1000)" },
+	{ "focus-frames", no_argument, OPT_FOCUS_FRAMES, NULL,
+	  "a focus-frame block after each live-view JPEG" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
 	  "USB mode: pc-remote (default), mtp or mass-storage" },
 	{ "control", required_argument, 'c', "FIFO",
@@ -147,6 +163,24 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 		return parse_uint(arg, &l->cfg.fps);
 	case 'g':
 		return parse_size(arg, &l->cfg.width, &l->cfg.height);
+	case OPT_QUALITY:
+		return parse_uint(arg, &l->cfg.jpeg_quality) < 0 ||
+				       l->cfg.jpeg_quality == 0 ||
+				       l->cfg.jpeg_quality > 100
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_SMALL:
+		l->cfg.width = EMU_SMALL_WIDTH;
+		l->cfg.height = EMU_SMALL_HEIGHT;
+		return 0;
+	case OPT_WARMUP:
+		return parse_uint(arg, &l->cfg.warmup_ms) < 0 ||
+				       l->cfg.warmup_ms > EMU_WARMUP_MAX_MS
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_FOCUS_FRAMES:
+		l->cfg.focus_frames = true;
+		return 0;
 	case 's':
 		if (strlen(arg) >= sizeof(l->cfg.serial))
 			return ALPHAFS_ERR_INVALID;
@@ -185,7 +219,7 @@ static int parse_args(struct launcher *l, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("alphafs-emulator %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-emulator");
 			return 0;
 		case OPT_LIST_FAULTS:
 			fputs(emu_fault_help(), stdout);

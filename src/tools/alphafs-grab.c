@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "tools/tools.h"
@@ -70,7 +69,7 @@ static void usage(FILE *f)
 		  "Usage: alphafs-grab [OPTIONS] [SOURCE]\n"
 		  "Write whole live-view frames from a Sony camera in PC Remote mode\n"
 		  "(default: 10 frames as ./frame-NNNNNN.jpg).\n"
-		  "SOURCE: " TOOL_SOURCE_SYNTAX " (default: first camera)\n\n",
+		  "SOURCE: " TOOL_SOURCE_SYNTAX_LIVE " (default: first camera)\n\n",
 		  opt_docs, ARRAY_LEN(opt_docs),
 		  "\nExit status: 0 all frames written, 1 camera or I/O error, 2 usage error.\n");
 }
@@ -133,7 +132,7 @@ static int parse_args(int argc, char **argv, struct grab *g)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("alphafs-grab %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-grab");
 			return 0;
 		default:
 			usage(stderr);
@@ -292,7 +291,14 @@ static int run(struct grab *g)
 		fprintf(stderr, "alphafs-grab: %s\n", err);
 		return 2;
 	}
-	if (g->fault && src.emulate &&
+	/* A replay plays as fast as it is asked: without a reader pacing it
+	 * (mount.alphafs does) grab would skip most of its frames. */
+	if (src.kind == TOOL_SOURCE_REPLAY) {
+		fprintf(stderr, "alphafs-grab: replay=CAPTURE is for mount.alphafs; "
+				"alphafs-extract writes a capture's frames\n");
+		return 2;
+	}
+	if (g->fault && src.kind == TOOL_SOURCE_EMULATE &&
 	    emu_fault_parse(g->fault, &src.emu.faults, err, sizeof(err)) < 0) {
 		fprintf(stderr, "alphafs-grab: --fault: %s\n", err);
 		return 2;

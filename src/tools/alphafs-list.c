@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alphafs-config.h"
 #include "tools/tools.h"
 #include "usb/usb.h"
 
@@ -100,7 +99,7 @@ static int parse_args(int argc, char **argv)
 			usage(stdout);
 			return EXIT_FOUND;
 		case 'V':
-			printf("alphafs-list %s\n", ALPHAFS_VERSION);
+			tool_print_version("alphafs-list");
 			return EXIT_FOUND;
 		default:
 			usage(stderr);

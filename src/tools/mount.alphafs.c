@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alphafs-config.h"
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
@@ -48,6 +47,9 @@ struct options {
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
+	int emu_small;
+	int replay_loop;
+	int replay_realtime;
 	int foreground;
 	int debug;
 	int single;
@@ -74,10 +76,11 @@ enum {
 /*
  * One table feeds fuse_opt_parse and --help: each row is how libfuse's
  * parser takes the option and, when it has a name, its --help line (no
- * name: an alias or a word mount(8) may hand us). --help must fit an
- * 80x24 screen: at most 17 named rows (tests/integration/fs/test_daemon.py
- * checks it); the faults of the emulated camera are listed by
- * alphafs-emulator --list-faults and the man pages, not here.
+ * name: an alias, an option the named row above already describes, or a
+ * word mount(8) may hand us). --help must fit an 80x24 screen: at most 16
+ * named rows (tests/integration/fs/test_daemon.py checks it), so related
+ * options share a row; the faults of the emulated camera are listed by
+ * alphafs-emulator --list-faults, every detail is in mount.alphafs(8).
  */
 struct mount_opt {
 	struct fuse_opt opt;
@@ -97,10 +100,15 @@ static const struct mount_opt mount_opts[] = {
 	  "latest.jpg serves the last frame while disconnected" },
 	{ OPT("emu_fault=%s", emu_fault, 0), "-o emu_fault=SPEC",
 	  "faults of the emulated camera: NAME[=N]:NAME..." },
-	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N",
-	  "frame rate of the emulated camera (30)" },
-	{ OPT("max_threads=%u", max_threads, 0), "-o max_threads=N",
-	  "FUSE worker threads (libfuse default 10)" },
+	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
+	  "emulated camera: N fps (30); 640x424 frames" },
+	{ OPT("emu_small", emu_small, 1), NULL, NULL },
+	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
+	  "replay: again after the end; at the capture's pace" },
+	{ OPT("realtime", replay_realtime, 1), NULL, NULL },
+	{ OPT("max_threads=%u", max_threads, 0), "-s, -o max_threads=N",
+	  "one FUSE worker thread; at most N (libfuse: 10)" },
+	{ OPT("-s", single, 1), NULL, NULL },
 	{ OPT("clone_fd", clone_fd, 1), "-o clone_fd",
 	  "one /dev/fuse descriptor per worker" },
 	{ OPT("log=%s", log_spec, 0), "-o log=SPEC",
@@ -110,11 +118,11 @@ static const struct mount_opt mount_opts[] = {
 	{ FUSE_OPT_KEY("-d", KEY_DEBUG), "-d, -o debug",
 	  "foreground, libfuse's request trace, debug logs" },
 	{ FUSE_OPT_KEY("debug", KEY_DEBUG), NULL, NULL },
-	{ OPT("-s", single, 1), "-s", "single-threaded FUSE loop" },
 	{ FUSE_OPT_KEY("-v", KEY_VERBOSE), "-v", "log informational messages" },
-	{ FUSE_OPT_KEY("-h", KEY_HELP), "-h, --help", "this help" },
+	{ FUSE_OPT_KEY("-h", KEY_HELP), "-h, -V",
+	  "this help (--help); the version (--version)" },
 	{ FUSE_OPT_KEY("--help", KEY_HELP), NULL, NULL },
-	{ FUSE_OPT_KEY("-V", KEY_VERSION), "-V, --version", "the version" },
+	{ FUSE_OPT_KEY("-V", KEY_VERSION), NULL, NULL },
 	{ FUSE_OPT_KEY("--version", KEY_VERSION), NULL, NULL },
 	/* fstab-only words mount(8) may hand us (libfuse#211, #390). */
 	{ FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD), NULL, NULL },
@@ -179,8 +187,9 @@ static void show_help(void)
 	       "(alphafs(7)):\n"
 	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
 	       "info/status\n"
-	       "SOURCE: " TOOL_SOURCE_SYNTAX
-	       " (default: the first camera found)\n\n");
+	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
+	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
+	       "alphafs-extract(1))\n\n");
 	for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
 		if (mount_opts[i].name)
 			tool_help_row(stdout, mount_opts[i].name,
@@ -318,11 +327,22 @@ static void report(int ready_fd, const char *line)
 
 /* ---- serving ------------------------------------------------------------- */
 
+/* Without -o realtime, a replay plays the next frame once a reader took
+ * the last one: what the gate needs to tell. */
+struct replay_gate {
+	struct frame_store *store; /* set before the camera starts */
+	_Atomic(struct fs *) fs;   /* set once the filesystem exists */
+	/* Camera thread only: published and taken counts when the gate
+	 * last opened. */
+	uint64_t published, taken;
+};
+
 struct daemon {
 	struct options *o;
 	const char *source_text;
 	const char *mountpoint;
 	struct tool_source src;
+	struct replay_gate replay;
 	struct frame_store *store;
 	struct camera *cam;
 	struct fs *fs;
@@ -380,6 +400,7 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
+	d->replay.store = d->store;
 	rc = tool_source_opener(&d->src, &open, err, cap);
 	if (rc < 0)
 		return rc;
@@ -427,6 +448,7 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 	if (d->o->exit_on_disconnect)
 		d->exit_listener =
 			frame_store_add_listener(d->store, handle_store_exit, d);
+	atomic_store(&d->replay.fs, d->fs);
 	return 0;
 }
 
@@ -546,6 +568,59 @@ static int check_mountpoint(const char *arg, char *out)
 	return 0;
 }
 
+/*
+ * Camera thread: the next frame may come when readers took one more frame
+ * (stream.mjpeg frames read to their end, latest.jpg opens) since the gate
+ * last opened, or when the last dataset played published nothing (the
+ * daemon dropped it: waiting for a reader would wait for ever).
+ */
+static bool replay_gate_open(void *arg)
+{
+	struct replay_gate *r = arg;
+	struct fs *fs = atomic_load(&r->fs);
+	struct frame_store_stats fst;
+	struct fs_stats st;
+	uint64_t taken;
+
+	if (!fs)
+		return false;
+	frame_store_get_stats(r->store, &fst);
+	fs_get_stats(fs, &st);
+	taken = st.stream_frames + st.latest_opens;
+	if (fst.published != r->published && taken == r->taken)
+		return false;
+	r->published = fst.published;
+	r->taken = taken;
+	return true;
+}
+
+/* replay=CAPTURE: the capture is read now, before going to the
+ * background, so its errors reach the shell and a relative path works. */
+static int setup_replay(struct options *o, struct daemon *d)
+{
+	struct capture_replay_options *ro = &d->src.replay.opt;
+	char err[ERR_DETAIL_MAX];
+
+	if (o->emu_fault || o->emu_fps || o->emu_small) {
+		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
+				"the 'emulate' source\n");
+		return -1;
+	}
+	if (tool_source_load(&d->src, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return -1;
+	}
+	ro->loop = o->replay_loop;
+	ro->realtime = o->replay_realtime;
+	if (!ro->realtime) {
+		ro->gate = replay_gate_open;
+		ro->gate_arg = &d->replay;
+	}
+	log_info(MAIN, "replay: %zu frames from %s",
+		 capture_replay_frames(d->src.replay.rp), d->src.replay_path);
+	return 0;
+}
+
 static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
@@ -554,13 +629,26 @@ static int setup_source(struct options *o, struct daemon *d)
 		fprintf(stderr, PROG ": source '%s': %s\n", d->source_text, err);
 		return -1;
 	}
-	if ((o->emu_fault || o->emu_fps) && !d->src.emulate) {
-		fprintf(stderr, PROG ": emu_fault and emu_fps need the "
-				"'emulate' source\n");
+	if ((o->replay_loop || o->replay_realtime) &&
+	    d->src.kind != TOOL_SOURCE_REPLAY) {
+		fprintf(stderr, PROG ": loop and realtime need a replay=CAPTURE "
+				"source\n");
+		return -1;
+	}
+	if (d->src.kind == TOOL_SOURCE_REPLAY)
+		return setup_replay(o, d);
+	if ((o->emu_fault || o->emu_fps || o->emu_small) &&
+	    d->src.kind != TOOL_SOURCE_EMULATE) {
+		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
+				"the 'emulate' source\n");
 		return -1;
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
+	if (o->emu_small) {
+		d->src.emu.width = EMU_SMALL_WIDTH;
+		d->src.emu.height = EMU_SMALL_HEIGHT;
+	}
 	if (o->emu_fault) {
 		/* -o splits on commas, so faults are separated by ':' here. */
 		for (char *p = o->emu_fault; *p; p++)
@@ -617,14 +705,17 @@ static int run(struct options *o, struct fuse_args *args)
 	d.mountpoint = mp;
 	if (!d.source_text[0])
 		d.source_text = "usb";
-	if (add_mount_opts(args, d.source_text) < 0)
+	if (add_mount_opts(args, d.source_text) < 0) {
+		tool_source_finish(&d.src);
 		return 1;
+	}
 	if (!o->foreground) {
 		ready_fd = go_background();
 		if (ready_fd < 0) {
 			fprintf(stderr, PROG ": cannot go to the background: "
 					"%s\n",
 				strerror(errno));
+			tool_source_finish(&d.src);
 			return 1;
 		}
 	}
@@ -651,8 +742,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.show_version) {
-		printf(PROG " %s (libfuse %s)\n", ALPHAFS_VERSION,
-		       fuse_pkgversion());
+		tool_print_version(PROG);
 		rc = 0;
 		goto out;
 	}

@@ -4,10 +4,11 @@
  * only programs print to stdout):
  *   - source.c: the camera SOURCE as the user writes it, turned into the
  *     transport opener the camera owner takes. The program decides between
- *     a camera on USB and the emulated camera in memory; the camera owner
- *     never knows which.
+ *     a camera on USB, the emulated camera in memory and the replay of a
+ *     USB capture; the camera owner never knows which.
  *   - help.c: one option table per program drives both its parsing and
  *     its --help, laid out the same way in every program.
+ *   - version.c: the --version line of every program.
  */
 #ifndef ALPHAFS_TOOLS_H
 #define ALPHAFS_TOOLS_H
@@ -18,40 +19,78 @@
 #include <stdio.h>
 
 #include "emu/emu.h"
+#include "pcap/capture.h"
 #include "ptp/transport.h"
 #include "usb/usb.h"
 
-/* SOURCE on the command line: "emulate", or a USB selector. */
-#define TOOL_SOURCE_EMULATE "emulate"
-#define TOOL_SOURCE_SYNTAX "usb:BUS,DEV | serial=SERIAL | emulate"
+/* SOURCE on the command line: a USB selector, "emulate" or
+ * "replay=CAPTURE". */
+#define TOOL_WORD_EMULATE "emulate"
+#define TOOL_PREFIX_REPLAY "replay="
+#define TOOL_SOURCE_SYNTAX_LIVE "usb:BUS,DEV | serial=SERIAL | emulate"
+#define TOOL_SOURCE_SYNTAX TOOL_SOURCE_SYNTAX_LIVE " | replay=CAPTURE"
+
+enum tool_source_kind {
+	TOOL_SOURCE_USB,     /* a camera on USB (usb_selector) */
+	TOOL_SOURCE_EMULATE, /* the emulated camera, in memory */
+	TOOL_SOURCE_REPLAY,  /* a usbmon/USBPcap capture played back */
+};
 
 struct tool_source {
-	bool emulate;
-	struct usb_selector usb; /* !emulate */
-	struct emu_config emu;	 /* emulate: tune it before tool_source_opener */
-	struct emu_camera *cam;	 /* made by tool_source_opener; owned */
+	enum tool_source_kind kind;
+	struct usb_selector usb; /* USB */
+	struct emu_config emu;	 /* EMULATE: tune it before tool_source_opener */
+	struct emu_camera *cam;	 /* EMULATE: made by tool_source_opener; owned */
+	const char *replay_path; /* REPLAY: borrowed from the parsed text */
+	/* REPLAY: .rp loaded by tool_source_load (owned); tune .opt before
+	 * the camera starts. */
+	struct capture_replay_opener replay;
 };
 
 /*
- * Parses "emulate" or what usb_selector_parse accepts (NULL or "" for the
- * first camera found, usb:BUS,DEV, serial=SERIAL) into *out; out->emu
- * receives emu_config_default() either way. INVALID with a one-line message
- * in err (may be NULL) otherwise. Pure.
+ * Parses what usb_selector_parse accepts (NULL or "" for the first camera
+ * found, usb:BUS,DEV, serial=SERIAL), "emulate" or "replay=CAPTURE" into
+ * *out; out->emu receives emu_config_default() either way. text must
+ * outlive out (replay_path points into it). INVALID with a one-line
+ * message in err (may be NULL) otherwise. Pure: reads no file.
  */
 int tool_source_parse(const char *text, struct tool_source *out, char *err,
 		      size_t cap);
 
 /*
- * Fills *out for camera_create: usb_transport_opener(&s->usb), or, for
- * "emulate", a new emulated camera made from s->emu (kept in s->cam) behind
- * emu_memusb_opener. s must outlive the camera. Errors: NOMEM with "cannot
- * create the emulated camera" in err (also for an emu config out of range).
+ * Reads now what the source needs from files: the capture of a replay
+ * (so a program can report its errors before going to the background,
+ * and a relative path still works). Nothing for the other kinds; loading
+ * twice keeps the first. Errors of capture_replay_load, with "replay:
+ * REASON" in err.
+ */
+int tool_source_load(struct tool_source *s, char *err, size_t cap);
+
+/*
+ * Fills *out for camera_create: usb_transport_opener(&s->usb); for
+ * "emulate" a new emulated camera made from s->emu (kept in s->cam) behind
+ * emu_memusb_opener; for a replay capture_replay_open over s->replay
+ * (tool_source_load first if not done). s must outlive the camera.
+ * Errors: NOMEM with "cannot create the emulated camera" in err (also for
+ * an emu config out of range); those of tool_source_load.
  */
 int tool_source_opener(struct tool_source *s, struct ptp_transport_opener *out,
 		       char *err, size_t cap);
 
-/* Frees the emulated camera, if any: after camera_destroy. Safe twice. */
+/* Frees the emulated camera or the loaded capture, if any: after
+ * camera_destroy. Safe twice. */
 void tool_source_finish(struct tool_source *s);
+
+/* ---- version.c ---------------------------------------------------------- */
+
+/*
+ * Prints the --version line to stdout,
+ *   "PROG VERSION (libfuse X.Y.Z, libusb A.B.C)",
+ * with the versions of the libraries loaded at run time (not those the
+ * program was built against), so a bug report says what actually ran.
+ * prog: the program's name (borrowed). Main thread; cannot fail.
+ */
+void tool_print_version(const char *prog);
 
 /* ---- help.c: option tables ---------------------------------------------- */
 

@@ -20,7 +20,10 @@
 
 /* Guard against a hang only; a healthy run takes a fraction of this. */
 #define WAIT_GUARD_MS 30000
-/* A fast emulated body keeps the test short. */
+/* A fast emulated body keeps the test short: 100 fps of small frames
+ * (160 x 120; the realistic default size is covered by test_emu_camera,
+ * the end-to-end tests and the benchmarks). The live-view warm-up stays
+ * the default (1 s after every handshake). */
 #define EMU_TEST_FPS 100
 
 struct watch {
@@ -65,7 +68,8 @@ struct fixture {
 	int listener;
 };
 
-static struct fixture *fixture_new(const struct emu_faults *faults)
+static struct fixture *fixture_new_opt(const struct emu_faults *faults,
+				       unsigned liveview_start_ms)
 {
 	struct fixture *fx = mem_calloc(1, sizeof(*fx));
 	struct ptp_transport_opener open;
@@ -83,6 +87,7 @@ static struct fixture *fixture_new(const struct emu_faults *faults)
 	assert_non_null(fx->emu);
 	open = emu_memusb_opener(fx->emu);
 	camera_options_default(&opt);
+	opt.liveview_start_ms = liveview_start_ms;
 	fx->st = frame_store_create();
 	assert_non_null(fx->st);
 	pthread_mutex_init(&fx->w.lock, NULL);
@@ -93,6 +98,11 @@ static struct fixture *fixture_new(const struct emu_faults *faults)
 	fx->cam = camera_create(&open, &opt, fx->st);
 	assert_non_null(fx->cam);
 	return fx;
+}
+
+static struct fixture *fixture_new(const struct emu_faults *faults)
+{
+	return fixture_new_opt(faults, 0);
 }
 
 static void fixture_free(struct fixture *fx)
@@ -142,6 +152,26 @@ static bool wait_state(struct fixture *fx, enum frame_store_state s)
 	       pthread_cond_timedwait(&fx->w.cond, &fx->w.lock, &ts) == 0)
 		;
 	ok = frame_store_get_state(fx->st, NULL, 0) == s;
+	pthread_mutex_unlock(&fx->w.lock);
+	return ok;
+}
+
+/* Waits until the state is s and its reason contains `part`. */
+static bool wait_state_why(struct fixture *fx, enum frame_store_state s,
+			   const char *part)
+{
+	char why[ERR_DETAIL_MAX] = "";
+	struct timespec ts;
+	bool ok;
+
+	clock_deadline(&ts, WAIT_GUARD_MS);
+	pthread_mutex_lock(&fx->w.lock);
+	for (;;) {
+		ok = frame_store_get_state(fx->st, why, sizeof(why)) == s &&
+		     strstr(why, part) != NULL;
+		if (ok || pthread_cond_timedwait(&fx->w.cond, &fx->w.lock, &ts) != 0)
+			break;
+	}
 	pthread_mutex_unlock(&fx->w.lock);
 	return ok;
 }
@@ -228,7 +258,10 @@ static void test_info_and_status_text(void **state)
 		.usb_product = 0x079C,
 		.operations = { .v = ops, .n = 3 },
 	};
-	struct camera_status cs = { .connected = true, .reconnects = 2 };
+	struct camera_status cs = { .connected = true,
+				    .live_view = CAMERA_LV_STARTING,
+				    .reconnects = 2,
+				    .props_cut_short = 3 };
 	struct buf b;
 	char *t;
 
@@ -250,10 +283,12 @@ static void test_info_and_status_text(void **state)
 	camera_status_format(&cs, &b);
 	buf_put_u8(&b, 0);
 	t = (char *)b.data;
-	assert_string_equal(t, "connected: yes\nsince: unknown\nwhy: -\n"
+	assert_string_equal(t, "connected: yes\nlive_view: starting live view\n"
+			       "since: unknown\nwhy: -\n"
 			       "frames_captured: 0\ncamera_polls_denied: 0\n"
 			       "camera_busy_retries: 0\ncamera_session_resets: 0\n"
-			       "camera_reconnects: 2\ncamera_transactions: 0\n");
+			       "camera_reconnects: 2\ncamera_transactions: 0\n"
+			       "props_count_mismatch: 0\nprops_cut_short: 3\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);
@@ -337,7 +372,7 @@ static int read_props(struct camera *cam, struct ptp_session *s, void *arg)
 	struct sony_prop_table *t = arg;
 
 	(void)cam;
-	return sony_props_fetch(s, t);
+	return sony_props_fetch(s, SONY_PROTOCOL_200, t);
 }
 
 static int press_half(struct camera *cam, struct ptp_session *s, void *arg)
@@ -551,7 +586,8 @@ static void test_unplug_and_replug(void **state)
 
 static void test_stall_reset_then_reported(void **state)
 {
-	struct fixture *fx = fixture_new(NULL);
+	/* a short live-view bound keeps the test short */
+	struct fixture *fx = fixture_new_opt(NULL, 1500);
 	struct camera_status st;
 	char why[ERR_DETAIL_MAX];
 
@@ -559,9 +595,10 @@ static void test_stall_reset_then_reported(void **state)
 	start_ok(fx);
 	assert_true(wait_frames(fx, 2));
 	/* Live view refused for good (a stale remote owner): one session
-	 * reset, then the state says so; polling goes on. */
+	 * reset; live view does not come back within the bound, and the
+	 * state says so (readers are told); polling goes on. */
 	emu_camera_pause(fx->emu, true);
-	assert_true(wait_state(fx, FRAME_STORE_CONNECTING));
+	assert_true(wait_state_why(fx, FRAME_STORE_DISCONNECTED, "refused"));
 	camera_get_status(fx->cam, &st);
 	assert_int_equal(st.session_resets, 1);
 	/* The full reset of the Resilience rules: CloseSession, then a new
@@ -586,6 +623,66 @@ static void test_stall_reset_then_reported(void **state)
 	camera_get_status(fx->cam, &st);
 	camera_stop(fx->cam);
 	assert_int_equal(st.session_resets, 1);
+	fixture_free(fx);
+}
+
+/* After the handshake live view warms up (0x2009, 0xD221 = 0): the state
+ * says "starting live view", not an error, until the first frame. */
+static void test_warmup_then_live(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	struct camera_status st;
+	char why[ERR_DETAIL_MAX];
+
+	(void)state;
+	start_ok(fx);
+	/* the warm-up (1 s) outlasts this look unless the machine stalls */
+	camera_get_status(fx->cam, &st);
+	if (frames_seen(fx) == 0) {
+		assert_int_equal(st.live_view, CAMERA_LV_STARTING);
+		assert_int_equal(frame_store_get_state(fx->st, why, sizeof(why)),
+				 FRAME_STORE_CONNECTING);
+		assert_string_equal(why, "starting live view");
+	}
+	assert_true(wait_frames(fx, 1));
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.live_view, CAMERA_LV_ON);
+	assert_string_equal(camera_live_view_name(st.live_view), "on");
+	assert_int_equal(st.session_resets, 0);
+	assert_true(st.live_view_status == 1);
+	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
+/* A body whose live view never comes up: a readable reason after the
+ * bound, readers are told (state DISCONNECTED), no crash, no reset loop. */
+static void test_liveview_never_starts(void **state)
+{
+	struct emu_faults f = { .liveview_stuck = true };
+	struct fixture *fx = fixture_new_opt(&f, 600);
+	struct camera_status st;
+
+	(void)state;
+	start_ok(fx);
+	assert_true(wait_state_why(fx, FRAME_STORE_DISCONNECTED,
+				   "live view did not start"));
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.live_view, CAMERA_LV_FAILED);
+	assert_true(st.connected);
+	assert_non_null(strstr(st.why, "LiveViewStatus (0xD221) still 0"));
+	assert_int_equal(frames_seen(fx), 0);
+	camera_stop(fx->cam);
+	fixture_free(fx);
+	/* no live view in this mode: at once, not after the bound */
+	f = (struct emu_faults){ .no_liveview = true };
+	fx = fixture_new_opt(&f, WAIT_GUARD_MS * 2);
+	start_ok(fx);
+	assert_true(wait_state_why(fx, FRAME_STORE_DISCONNECTED,
+				   "LiveViewStatus (0xD221) = 2"));
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.live_view, CAMERA_LV_FAILED);
+	assert_int_equal(st.live_view_status, 2);
+	camera_stop(fx->cam);
 	fixture_free(fx);
 }
 
@@ -637,6 +734,8 @@ int main(void)
 		cmocka_unit_test(test_hang_recovered_by_reset),
 		cmocka_unit_test(test_unplug_and_replug),
 		cmocka_unit_test(test_stall_reset_then_reported),
+		cmocka_unit_test(test_warmup_then_live),
+		cmocka_unit_test(test_liveview_never_starts),
 		cmocka_unit_test(test_stop_while_waiting),
 		cmocka_unit_test(test_stop_while_hung),
 	};

@@ -258,7 +258,7 @@ static void test_all_props_blob(void **state)
 	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, 40, 0, 0, 0);
 	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
 	host_response(cam, PTP_RC_OK);
-	assert_int_equal(sony_props_parse(b + 12, len - 12, &t), 0);
+	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(get_u32le(b + 12), t.n);
 	assert_int_equal(get_u32le(b + 16), 0);
 	assert_int_equal(t.n, 37);
@@ -283,7 +283,7 @@ static void test_all_props_blob(void **state)
 		struct buf again;
 
 		buf_init(&again, HOST_CAP);
-		sony_props_write(&again, &t);
+		sony_props_write(&again, &t, SONY_PROTOCOL_200);
 		assert_int_equal(again.len, len - 12);
 		assert_memory_equal(again.data, b + 12, again.len);
 		buf_finish(&again);
@@ -303,9 +303,14 @@ static void check_jpeg_decodes(const uint8_t *j, size_t n, uint64_t seq)
 	uint8_t *pix;
 
 	assert_non_null(tj);
+	/* Sony's structure: quantisation tables first, no JFIF, no COM */
+	assert_int_equal(j[2], 0xFF);
+	assert_int_equal(j[3], 0xDB);
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_false(j[i] == 0xFF && (j[i + 1] == 0xFE || j[i + 1] == 0xE0));
 	assert_int_equal(tjDecompressHeader3(tj, j, n, &w, &h, &sub, &cs), 0);
-	assert_int_equal(w, 640);
-	assert_int_equal(h, 424);
+	assert_int_equal(w, EMU_DEFAULT_WIDTH);
+	assert_int_equal(h, EMU_DEFAULT_HEIGHT);
 	pix = mem_alloc((size_t)w * h * 3);
 	assert_int_equal(tjDecompress2(tj, j, n, pix, w, 0, h, TJPF_RGB, 0), 0);
 	mem_free(pix);
@@ -340,17 +345,24 @@ static void test_liveview_dataset_layout(void **state)
 	ds = b + 12;
 	off = get_u32le(ds);
 	size = get_u32le(ds + 4);
-	assert_int_equal(off, 0x80);
-	assert_int_equal(get_u32le(ds + 8), 0);
+	assert_true(off == 0x80 || off == 0x88 || off == 0xA0);
+	assert_int_equal(get_u32le(ds + 8), 0); /* no focus frames asked */
 	assert_int_equal(get_u32le(ds + 12), 0);
-	assert_int_equal(len, 12 + off + size);
-	/* the stray SOI in the reserved area (gp#389) */
+	assert_true(len >= 12 + off + size);
+	/* the reserved area is not zeros, and holds a stray SOI (gp#389)
+	 * and a stray EOI: nothing may scan for them */
 	assert_int_equal(ds[32], 0xFF);
 	assert_int_equal(ds[33], 0xD8);
+	assert_int_equal(ds[48], 0xFF);
+	assert_int_equal(ds[49], 0xD9);
+	for (size_t i = 16; i < off; i++)
+		assert_int_not_equal(ds[i], 0);
 	jpeg = ds + off;
 	assert_int_equal(jpeg[0], 0xFF);
 	assert_int_equal(jpeg[1], 0xD8);
-	assert_int_equal(count_eoi(ds, len - 12), 1);
+	assert_int_equal(count_eoi(jpeg, size), 1);
+	/* realistic size: 60-130 KB at 1024 x 680 */
+	assert_in_range(size, 60 * 1024, 130 * 1024);
 	assert_int_equal(jpeg[size - 2], 0xFF);
 	assert_int_equal(jpeg[size - 1], 0xD9);
 	check_jpeg_decodes(jpeg, size, 1);
@@ -381,8 +393,8 @@ static uint64_t fetch_seq(struct emu_camera *cam, uint32_t tid)
 	uint8_t *b = host_liveview(cam, tid, &len);
 
 	assert_int_equal(get_u16le(b + 4), PTP_TYPE_DATA);
-	assert_int_equal(emu_frame_marker(b + 12 + 0x80, len - 12 - 0x80, &seq,
-					  &ns), 0);
+	assert_int_equal(emu_frame_marker(b + 12 + get_u32le(b + 12),
+					  get_u32le(b + 16), &seq, &ns), 0);
 	/* the capture time is on the camera clock's frame grid */
 	assert_int_equal(ns, 1000000000ull + seq * FRAME_NS);
 	mem_free(b);
@@ -500,7 +512,7 @@ static uint64_t prop_now(struct emu_camera *cam, uint16_t code, uint32_t tid)
 	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, tid, 0, 0, 0);
 	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
 	host_response(cam, PTP_RC_OK);
-	assert_int_equal(sony_props_parse(b + 12, len - 12, &t), 0);
+	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
 	v = sony_props_find(&t, code)->current.u;
 	sony_props_finish(&t);
 	mem_free(b);
@@ -799,6 +811,102 @@ static void test_wait_wakes_other_thread(void **state)
 
 /* ---- through the real PTP engine -------------------------------------- */
 
+/* 0xD221 LiveViewStatus as the camera reports it now. */
+static int lv_status(struct ptp_session *s)
+{
+	struct sony_prop_table t;
+	const struct ptp_prop_desc *d;
+	int v;
+
+	assert_int_equal(sony_props_fetch(s, SONY_PROTOCOL_200, &t), 0);
+	d = sony_props_find(&t, SONY_DPC_LIVEVIEW_STATUS);
+	assert_non_null(d);
+	v = (int)d->current.u;
+	sony_props_finish(&t);
+	return v;
+}
+
+/* A session on a default camera (1 s warm-up) with faults f. */
+static struct ptp_session *warm_session(struct emu_camera **cam,
+					const struct emu_faults *f)
+{
+	struct ptp_session *s = mem_calloc(1, sizeof(*s));
+	struct sony_ext_info ext = { 0 };
+	struct emu_config cfg;
+
+	emu_config_default(&cfg);
+	if (f)
+		cfg.faults = *f;
+	*cam = emu_camera_create(&cfg);
+	assert_non_null(*cam);
+	emu_camera_set_clock(*cam, fake_clock, NULL);
+	ptp_session_init(s, emu_memusb_create(*cam));
+	assert_int_equal(ptp_open_session(s, 1), 0);
+	assert_int_equal(sony_handshake(s, &ext), 0);
+	sony_ext_info_finish(&ext);
+	return s;
+}
+
+static void warm_finish(struct emu_camera *cam, struct ptp_session *s)
+{
+	struct ptp_transport *t = s->t;
+
+	ptp_session_finish(s);
+	ptp_transport_destroy(t);
+	mem_free(s);
+	emu_camera_destroy(cam);
+}
+
+static void test_warmup_variants(void **state)
+{
+	struct emu_faults f = { 0 };
+	struct sony_lv_result lv;
+	struct sony_ext_info ext = { 0 };
+	struct ptp_object_info oi;
+	struct emu_camera *cam;
+	struct ptp_session *s;
+	struct emu_stats st;
+
+	(void)state;
+	/* AccessDenied instead of 0x2009; GetObjectInfo refused meanwhile;
+	 * a second handshake (gphoto2 --summary) does not restart it */
+	f.warmup_denied = true;
+	s = warm_session(&cam, &f);
+	assert_int_equal(sony_liveview_fetch(s, &lv), ALPHAFS_ERR_AGAIN);
+	assert_int_equal(lv.rc, PTP_RC_ACCESS_DENIED);
+	assert_int_equal(ptp_get_object_info(s, SONY_HANDLE_LIVEVIEW, &oi),
+			 ALPHAFS_ERR_PTP_RESPONSE);
+	advance_ms(600);
+	assert_int_equal(sony_handshake(s, &ext), 0);
+	sony_ext_info_finish(&ext);
+	advance_ms(500);
+	assert_int_equal(lv_status(s), 1);
+	assert_int_equal(sony_liveview_fetch(s, &lv), 0);
+	frame_unref(lv.frame);
+	emu_camera_get_stats(cam, &st);
+	assert_int_equal(st.warmup_refusals, 1);
+	warm_finish(cam, s);
+	/* never comes up */
+	memset(&f, 0, sizeof(f));
+	f.liveview_stuck = true;
+	s = warm_session(&cam, &f);
+	advance_ms(60000);
+	assert_int_equal(lv_status(s), 0);
+	assert_int_equal(sony_liveview_fetch(s, &lv), ALPHAFS_ERR_PTP_RESPONSE);
+	assert_int_equal(lv.rc, PTP_RC_INVALID_OBJECT_HANDLE);
+	warm_finish(cam, s);
+	/* no live view in this mode */
+	memset(&f, 0, sizeof(f));
+	f.no_liveview = true;
+	f.warmup_denied = true; /* still 0x2009: there is nothing to wait for */
+	s = warm_session(&cam, &f);
+	advance_ms(5000);
+	assert_int_equal(lv_status(s), 2);
+	assert_int_equal(sony_liveview_fetch(s, &lv), ALPHAFS_ERR_PTP_RESPONSE);
+	assert_int_equal(lv.rc, PTP_RC_INVALID_OBJECT_HANDLE);
+	warm_finish(cam, s);
+}
+
 static void test_engine_end_to_end(void **state)
 {
 	struct emu_camera *cam = emu_camera_create(NULL);
@@ -821,14 +929,22 @@ static void test_engine_end_to_end(void **state)
 	assert_int_equal(sony_handshake(&s, &ext), 0);
 	assert_int_equal(ext.version, SONY_PROTOCOL_200);
 	sony_ext_info_finish(&ext);
-	assert_int_equal(sony_liveview_fetch(&s, &lv), ALPHAFS_ERR_AGAIN);
-	advance_ms(34);
+	/* the default warm-up: 0x2009 and LiveViewStatus 0 for 1 s */
+	assert_int_equal(sony_liveview_fetch(&s, &lv), ALPHAFS_ERR_PTP_RESPONSE);
+	assert_int_equal(lv.rc, PTP_RC_INVALID_OBJECT_HANDLE);
+	assert_int_equal(lv_status(&s), 0);
+	advance_ms(EMU_WARMUP_DEFAULT_MS - 10);
+	assert_int_equal(sony_liveview_fetch(&s, &lv), ALPHAFS_ERR_PTP_RESPONSE);
+	advance_ms(20);
+	assert_int_equal(lv_status(&s), 1);
 	rc = sony_liveview_fetch(&s, &lv);
 	assert_int_equal(rc, 0);
 	assert_int_equal(emu_frame_marker(lv.frame->jpeg, lv.frame->len, &seq,
 					  &ns), 0);
-	assert_int_equal(seq, 1);
+	/* the newest frame: captured during the warm-up's last period */
+	assert_int_equal(seq, (EMU_WARMUP_DEFAULT_MS + 10) * 30 / 1000);
 	frame_unref(lv.frame);
+	assert_int_equal(sony_liveview_fetch(&s, &lv), ALPHAFS_ERR_AGAIN);
 	assert_int_equal(ptp_close_session(&s), 0);
 	ptp_session_finish(&s);
 	ptp_transport_destroy(t);
@@ -917,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(test_in_queue_full_naks_out),
 		cmocka_unit_test(test_wait_wakes_other_thread),
 		cmocka_unit_test(test_engine_end_to_end),
+		cmocka_unit_test(test_warmup_variants),
 		cmocka_unit_test(test_memusb_timeout_and_reset),
 		cmocka_unit_test(test_create_without_memory),
 	};

@@ -26,13 +26,16 @@ static inline void advance_ms(uint64_t ms)
 	fake_now_ns += ms * 1000000ull;
 }
 
-/* A camera on the fake clock with the given faults (NULL: none). */
+/* A camera on the fake clock with the given faults (NULL: none). Live
+ * view is up right after the handshake (warmup_ms 0): the warm-up has
+ * tests of its own (host_camera_warm). */
 static inline struct emu_camera *host_camera(const struct emu_faults *f)
 {
 	struct emu_config cfg;
 	struct emu_camera *cam;
 
 	emu_config_default(&cfg);
+	cfg.warmup_ms = 0;
 	if (f)
 		cfg.faults = *f;
 	cam = emu_camera_create(&cfg);

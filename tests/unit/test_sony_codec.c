@@ -143,7 +143,7 @@ static void test_props_golden(void **state)
 	struct buf b;
 
 	(void)state;
-	assert_int_equal(sony_props_parse(props_blob, sizeof(props_blob), &t), 0);
+	assert_int_equal(sony_props_parse(props_blob, sizeof(props_blob), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 2);
 	d = sony_props_find(&t, SONY_DPC_COMPRESSION);
 	assert_non_null(d);
@@ -168,7 +168,7 @@ static void test_props_golden(void **state)
 	assert_null(sony_props_find(&t, SONY_DPC_ISO));
 	assert_null(sony_props_find(NULL, SONY_DPC_ISO));
 	buf_init(&b, 4096);
-	sony_props_write(&b, &t);
+	sony_props_write(&b, &t, SONY_PROTOCOL_200);
 	assert_int_equal(b.len, sizeof(props_blob));
 	assert_memory_equal(b.data, props_blob, sizeof(props_blob));
 	buf_finish(&b);
@@ -183,7 +183,7 @@ static void test_props_every_prefix(void **state)
 
 	(void)state;
 	for (size_t n = 0; n <= sizeof(props_blob); n++) {
-		int rc = sony_props_parse(props_blob, n, &t);
+		int rc = sony_props_parse(props_blob, n, SONY_PROTOCOL_200, &t);
 		size_t want;
 
 		if (n < 8) {
@@ -208,19 +208,19 @@ static void test_props_count_is_advisory(void **state)
 	/* Count 0x22 with two entries: both parsed (dossier §5.2). */
 	memcpy(b, props_blob, sizeof(props_blob));
 	b[0] = 0x22;
-	assert_int_equal(sony_props_parse(b, sizeof(props_blob), &t), 0);
+	assert_int_equal(sony_props_parse(b, sizeof(props_blob), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 2);
 	sony_props_finish(&t);
 	/* Count 0 with two entries: still two. */
 	b[0] = 0;
-	assert_int_equal(sony_props_parse(b, sizeof(props_blob), &t), 0);
+	assert_int_equal(sony_props_parse(b, sizeof(props_blob), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 2);
 	sony_props_finish(&t);
 	/* Garbage after the entries (an unknown form flag) ends the table. */
 	b[sizeof(props_blob)] = 0x01;
 	b[sizeof(props_blob) + 1] = 0x02;
 	b[sizeof(props_blob) + 2] = 0x03;
-	assert_int_equal(sony_props_parse(b, sizeof(b), &t), 0);
+	assert_int_equal(sony_props_parse(b, sizeof(b), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 2);
 	sony_props_finish(&t);
 }
@@ -234,14 +234,14 @@ static void test_props_bad_form_stops(void **state)
 	/* The first entry's form flag 7 does not exist: no entries. */
 	memcpy(b, props_blob, sizeof(b));
 	b[8 + 8] = 0x07;
-	assert_int_equal(sony_props_parse(b, sizeof(b), &t), 0);
+	assert_int_equal(sony_props_parse(b, sizeof(b), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 0);
 	sony_props_finish(&t);
 	/* The second entry's enum count is huge: the first is kept. */
 	memcpy(b, props_blob, sizeof(b));
 	b[8 + DPD_5004_LEN + 11] = 0xff;
 	b[8 + DPD_5004_LEN + 12] = 0xff;
-	assert_int_equal(sony_props_parse(b, sizeof(b), &t), 0);
+	assert_int_equal(sony_props_parse(b, sizeof(b), SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 1);
 	assert_int_equal(t.v[0].code, SONY_DPC_COMPRESSION);
 	sony_props_finish(&t);
@@ -261,7 +261,7 @@ static void test_props_capped(void **state)
 	for (size_t i = 0; i < n; i++)
 		buf_put(&b, one, sizeof(one));
 	assert_int_equal(buf_status(&b), 0);
-	assert_int_equal(sony_props_parse(b.data, b.len, &t), 0);
+	assert_int_equal(sony_props_parse(b.data, b.len, SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, SONY_PROPS_MAX);
 	sony_props_finish(&t);
 	buf_finish(&b);
@@ -277,7 +277,7 @@ static void test_props_nomem_every_allocation(void **state)
 	/* Fail the kth allocation for every k until parsing succeeds. */
 	for (k = 0;; k++) {
 		mem_fail_after(k);
-		rc = sony_props_parse(props_blob, sizeof(props_blob), &t);
+		rc = sony_props_parse(props_blob, sizeof(props_blob), SONY_PROTOCOL_200, &t);
 		mem_fail_after(-1);
 		if (rc == 0 && t.n == 2)
 			break;

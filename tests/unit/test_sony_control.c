@@ -396,13 +396,13 @@ static void test_props_fetch(void **state)
 	f->props = blob;
 	f->props_len = sizeof(blob);
 	session(f, &s, 1);
-	assert_int_equal(sony_props_fetch(&s, &t), 0);
+	assert_int_equal(sony_props_fetch(&s, SONY_PROTOCOL_200, &t), 0);
 	assert_int_equal(t.n, 1);
 	assert_int_equal(t.v[0].current.u, 3);
 	sony_props_finish(&t);
 	/* No header at all: MALFORMED with a message. */
 	f->props_len = 4;
-	assert_int_equal(sony_props_fetch(&s, &t), ALPHAFS_ERR_MALFORMED);
+	assert_int_equal(sony_props_fetch(&s, SONY_PROTOCOL_200, &t), ALPHAFS_ERR_MALFORMED);
 	assert_non_null(strstr(s.err.msg, "0x9209"));
 	ptp_session_finish(&s);
 }

@@ -19,25 +19,32 @@ static void test_source_parse(void **state)
 
 	(void)state;
 	assert_int_equal(tool_source_parse(NULL, &s, err, sizeof(err)), 0);
-	assert_false(s.emulate);
+	assert_int_equal(s.kind, TOOL_SOURCE_USB);
 	assert_int_equal(s.usb.kind, USB_SELECT_FIRST);
 	assert_int_equal(tool_source_parse("usb:001,004", &s, err, sizeof(err)), 0);
-	assert_false(s.emulate);
+	assert_int_equal(s.kind, TOOL_SOURCE_USB);
 	assert_int_equal(s.usb.kind, USB_SELECT_PORT);
 	assert_int_equal(s.usb.bus, 1);
 	assert_int_equal(s.usb.dev, 4);
 	assert_int_equal(tool_source_parse("serial=0123ABC", &s, NULL, 0), 0);
 	assert_int_equal(s.usb.kind, USB_SELECT_SERIAL);
 	assert_int_equal(tool_source_parse("emulate", &s, err, sizeof(err)), 0);
-	assert_true(s.emulate);
+	assert_int_equal(s.kind, TOOL_SOURCE_EMULATE);
 	assert_int_equal(s.emu.fps, 30); /* emu_config_default() */
 	assert_null(s.cam);
+	assert_int_equal(tool_source_parse("replay=dir/cap.pcapng", &s, err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(s.kind, TOOL_SOURCE_REPLAY);
+	assert_string_equal(s.replay_path, "dir/cap.pcapng");
+	assert_null(s.replay.rp); /* parsing reads no file */
 }
 
 static void test_source_parse_refuses(void **state)
 {
 	static const char *const bad[] = { "emulated", "bogus", "usb1,2",
-					   "usb:0001,2", "serial=", "EMULATE" };
+					   "usb:0001,2", "serial=", "EMULATE",
+					   "replay=", "replay", "REPLAY=x" };
 	struct tool_source s;
 	char err[160];
 
@@ -52,6 +59,34 @@ static void test_source_parse_refuses(void **state)
 			 ALPHAFS_ERR_INVALID);
 	assert_non_null(strstr(err, "unknown camera source"));
 	assert_non_null(strstr(err, "emulate"));
+	assert_non_null(strstr(err, "replay=CAPTURE"));
+}
+
+/* A replay's capture is read by tool_source_load (or by the opener when
+ * the program did not load it first); its errors say "replay:". The
+ * replay itself is tested in test_capture and through the real mount. */
+static void test_replay_load_errors(void **state)
+{
+	struct ptp_transport_opener o = { 0 };
+	struct tool_source s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(tool_source_parse("replay=/nonexistent/cap.pcap", &s,
+					   err, sizeof(err)),
+			 0);
+	assert_true(tool_source_load(&s, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "replay: "));
+	assert_null(s.replay.rp);
+	err[0] = '\0';
+	assert_true(tool_source_opener(&s, &o, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "replay: "));
+	assert_null(o.open);
+	tool_source_finish(&s);
+	/* Other sources load nothing. */
+	assert_int_equal(tool_source_parse("emulate", &s, err, sizeof(err)), 0);
+	assert_int_equal(tool_source_load(&s, err, sizeof(err)), 0);
+	assert_null(s.cam);
 }
 
 static void test_emulated_opener(void **state)
@@ -95,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_source_parse),
 		cmocka_unit_test(test_source_parse_refuses),
 		cmocka_unit_test(test_emulated_opener),
+		cmocka_unit_test(test_replay_load_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

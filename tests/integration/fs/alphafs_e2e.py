@@ -42,7 +42,6 @@ MOUNT_DEADLINE_S = 60 * hang_scale()
 EXIT_DEADLINE_S = 20 * hang_scale()
 VALGRIND_ERRORS = re.compile(r"ERROR SUMMARY: (\d+) errors")
 
-MARKER = re.compile(rb"alphafs-emu seq=(\d+) t=(\d+)")
 
 
 class Failure(Exception):
@@ -159,6 +158,8 @@ def usb_command(mp, opts, extra):
             launcher += ["--fault", o[len("emu_fault="):].replace(":", ",")]
         elif o.startswith("emu_fps="):
             launcher += ["--fps", o[len("emu_fps="):]]
+        elif o == "emu_small":
+            launcher += ["--small"]
         else:
             rest.append(o)
     # No SOURCE: the first camera found, the only one on the virtual bus.
@@ -269,10 +270,153 @@ def check_whole(jpeg, what):
     check(jpeg_end(jpeg) == len(jpeg), what + ": not exactly one JPEG")
 
 
+# ---- the emulator's frame marker -----------------------------------------
+# Every emulated frame carries its sequence number and capture time in its
+# pixels (src/emu/marker.c): 120 bits, one per flat 8x8 luma block over the
+# top MCU rows (bit i: MCU i // 4 in raster order, block i % 4 in it),
+# light for 1. Bytes: 0xA5, seq u32 LE, CLOCK_MONOTONIC ns u64 LE, then a
+# CRC-16/CCITT of the first 13. Reading it needs only the DC coefficients
+# of the first MCUs: a small baseline Huffman decoder, no image library.
+MARKER_BITS = 120
+MARKER_MAGIC = 0xA5
+
+
+def _crc16(data):
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def _jpeg_tables(jpeg):
+    """(width, components [(id, h, v, qt)], dc/ac tables, scan order,
+    qtables, offset of the entropy-coded data)."""
+    i, comps, huff, qt = 2, [], {}, {}
+    while True:
+        check(jpeg[i] == 0xFF, "marker expected at %d" % i)
+        m = jpeg[i + 1]
+        seglen = (jpeg[i + 2] << 8) | jpeg[i + 3]
+        seg = jpeg[i + 4:i + 2 + seglen]
+        if m == 0xDB:
+            j = 0
+            while j < len(seg):
+                check(seg[j] >> 4 == 0, "16-bit DQT")
+                qt[seg[j] & 15] = seg[j + 1]
+                j += 65
+        elif m == 0xC0:
+            width = (seg[3] << 8) | seg[4]
+            for c in range(seg[5]):
+                cid, hv, q = seg[6 + 3 * c:9 + 3 * c]
+                comps.append((cid, hv >> 4, hv & 15, q))
+        elif m in (0xC1, 0xC2, 0xC3):
+            raise Failure("not a baseline JPEG")
+        elif m == 0xC4:
+            j = 0
+            while j < len(seg):
+                tc_th, counts = seg[j], seg[j + 1:j + 17]
+                syms = seg[j + 17:j + 17 + sum(counts)]
+                table, code, k = {}, 0, 0
+                for length in range(1, 17):
+                    for _ in range(counts[length - 1]):
+                        table[(length, code)] = syms[k]
+                        code += 1
+                        k += 1
+                    code <<= 1
+                huff[tc_th] = table
+                j += 17 + sum(counts)
+        elif m == 0xDA:
+            order = [(seg[1 + 2 * c], seg[2 + 2 * c] >> 4, seg[2 + 2 * c] & 15)
+                     for c in range(seg[0])]
+            return width, comps, huff, order, qt, i + 2 + seglen
+        i += 2 + seglen
+
+
+class _Bits:
+    def __init__(self, data, pos):
+        self.data, self.pos, self.acc, self.n = data, pos, 0, 0
+
+    def bit(self):
+        if self.n == 0:
+            b = self.data[self.pos]
+            if b == 0xFF:
+                check(self.data[self.pos + 1] == 0x00, "marker in scan")
+                self.pos += 1
+            self.pos += 1
+            self.acc, self.n = b, 8
+        self.n -= 1
+        return (self.acc >> self.n) & 1
+
+    def bits(self, k):
+        v = 0
+        for _ in range(k):
+            v = (v << 1) | self.bit()
+        return v
+
+    def huff(self, table):
+        code = 0
+        for length in range(1, 17):
+            code = (code << 1) | self.bit()
+            sym = table.get((length, code))
+            if sym is not None:
+                return sym
+        raise Failure("bad Huffman code")
+
+
+def _extend(v, k):
+    return v - (1 << k) + 1 if k and v < (1 << (k - 1)) else v
+
+
 def marker(jpeg):
-    m = MARKER.search(jpeg)
-    check(m is not None, "frame without the emulator's COM marker")
-    return int(m.group(1)), int(m.group(2))
+    """(seq, capture ns) from an emulated frame's pixels."""
+    try:
+        width, comps, huff, order, qt, pos = _jpeg_tables(jpeg)
+    except IndexError:
+        raise Failure("frame too short for the emulator's marker")
+    lum = comps[0]
+    check(lum[1] == 2 and lum[2] == 2, "luma sampling 2x2 expected")
+    qdc = qt[lum[3]]
+    per_row = width // 16
+    need_mcus = -(-MARKER_BITS // 4)
+    # MCUs in scan order up to the last one holding a marker bit
+    rows = -(-need_mcus // per_row)
+    last_mcu = (rows - 1) * (-(-width // 16)) + (need_mcus - 1) % per_row
+    bits = _Bits(jpeg, pos)
+    pred = {cid: 0 for cid, _, _ in order}
+    hv = {c[0]: (c[1], c[2]) for c in comps}
+    mcus_per_line = -(-width // 16)
+    out = bytearray(MARKER_BITS // 8)
+    try:
+        for mcu in range(last_mcu + 1):
+            for cid, td, ta in order:
+                h, v = hv[cid]
+                for blk in range(h * v):
+                    s = bits.huff(huff[td])
+                    pred[cid] += _extend(bits.bits(s), s)
+                    k = 1
+                    while k < 64:
+                        rs = bits.huff(huff[0x10 | ta])
+                        if rs == 0:
+                            break
+                        k += (rs >> 4) + 1 if rs & 15 else 16
+                        bits.bits(rs & 15)
+                    if cid != order[0][0]:
+                        continue
+                    mx, my = mcu % mcus_per_line, mcu // mcus_per_line
+                    if mx >= per_row:
+                        continue
+                    i = (my * per_row + mx) * 4 + blk
+                    if i < MARKER_BITS and pred[cid] * qdc / 8 + 128 >= 128:
+                        out[i // 8] |= 1 << (i % 8)
+    except IndexError:
+        raise Failure("frame cut inside the emulator's marker")
+    check(out[0] == MARKER_MAGIC and
+          int.from_bytes(out[13:15], "little") == _crc16(out[:13]),
+          "frame without the emulator's marker")
+    return (int.from_bytes(out[1:5], "little"),
+            int.from_bytes(out[5:13], "little"))
 
 
 def decode(jpeg, what):

@@ -7,8 +7,10 @@
  *   fs_fake_mount MOUNTPOINT [-o FUSE options] [--fps N]
  *                 [--reconnect-timeout S] [--stale-frames]
  *
- * Frames are real JPEGs (libturbojpeg) carrying the emulator's COM marker
- * "alphafs-emu seq=<n> t=<ns>". Stays in the foreground. Signals:
+ * Frames are the emulated camera's own JPEGs (its moving scene, small
+ * 320 x 240 frames: these tests are about store states, not sizes) with
+ * the sequence number and capture time in their pixels
+ * (emu_frame_marker). Stays in the foreground. Signals:
  *   SIGUSR1  store state DISCONNECTED, frames stop
  *   SIGUSR2  frames resume (state LIVE with the next frame)
  *   SIGINT/SIGTERM  unmount and exit
@@ -19,16 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <turbojpeg.h>
 
+#include "emu/emu_internal.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
 #include "util/util.h"
 
-#define WIDTH 160
-#define HEIGHT 120
+#define WIDTH 320
+#define HEIGHT 240
 #define QUALITY 75
-#define COM_MAX 64
+#define FRAME_MAX (4u * 1024 * 1024)
 
 static atomic_bool paused;
 static atomic_bool stop;
@@ -36,42 +38,22 @@ static atomic_bool stop;
 struct producer {
 	struct frame_store *store;
 	unsigned fps;
-	tjhandle tj;
-	uint8_t pixels[WIDTH * HEIGHT];
+	struct emu_pattern *pattern;
 };
 
-/* SOI, then a COM segment with the marker, then the rest of the JPEG. */
 static struct frame *make_frame(struct producer *p, uint64_t seq)
 {
-	unsigned char *jpeg = NULL;
-	unsigned long jlen = 0;
-	char com[COM_MAX];
-	int clen;
-	uint8_t *out;
-	struct frame *f;
+	struct buf b;
+	uint8_t *data;
+	size_t len;
 
-	for (size_t i = 0; i < sizeof(p->pixels); i++)
-		p->pixels[i] = (uint8_t)(i % WIDTH + seq * 7);
-	if (tjCompress2(p->tj, p->pixels, WIDTH, 0, HEIGHT, TJPF_GRAY, &jpeg,
-			&jlen, TJSAMP_GRAY, QUALITY, 0) != 0)
-		return NULL;
-	clen = snprintf(com, sizeof(com), "alphafs-emu seq=%" PRIu64 " t=%" PRIu64,
-			seq, clock_now_ns());
-	out = mem_alloc(jlen + 4 + (size_t)clen);
-	if (!out) {
-		tjFree(jpeg);
+	buf_init(&b, FRAME_MAX);
+	if (emu_pattern_render(p->pattern, seq, clock_now_ns(), NULL, &b) < 0) {
+		buf_finish(&b);
 		return NULL;
 	}
-	memcpy(out, jpeg, 2);
-	out[2] = 0xFF;
-	out[3] = 0xFE;
-	out[4] = (uint8_t)((clen + 2) >> 8);
-	out[5] = (uint8_t)(clen + 2);
-	memcpy(out + 6, com, (size_t)clen);
-	memcpy(out + 6 + clen, jpeg + 2, jlen - 2);
-	f = frame_create_take(out, out, jlen + 4 + (size_t)clen, NULL);
-	tjFree(jpeg);
-	return f;
+	data = buf_steal(&b, &len);
+	return frame_create_take(data, data, len, NULL);
 }
 
 static void *producer_main(void *arg)
@@ -151,9 +133,9 @@ int main(int argc, char **argv)
 	signal(SIGUSR1, handle_usr);
 	signal(SIGUSR2, handle_usr);
 	p.store = frame_store_create();
-	p.tj = tjInitCompress();
+	p.pattern = emu_pattern_create(WIDTH, HEIGHT, QUALITY);
 	cfg.store = p.store;
-	fs = p.store && p.tj ? fs_create(&cfg) : NULL;
+	fs = p.store && p.pattern ? fs_create(&cfg) : NULL;
 	if (!fs || fs_mount(fs, &args, mp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fs_fake_mount: %s\n", fs ? err : "out of memory");
 		goto out;
@@ -167,8 +149,7 @@ int main(int argc, char **argv)
 out:
 	fs_destroy(fs);
 	frame_store_destroy(p.store);
-	if (p.tj)
-		tjDestroy(p.tj);
+	emu_pattern_destroy(p.pattern);
 	fuse_opt_free_args(&args);
 	return rc;
 }

@@ -70,6 +70,7 @@ def help_version():
     check(r.returncode == 0, "--help exit")
     for word in ("emulate", "fps=", "reconnect_timeout=",
                  "exit_on_disconnect", "stale_frames", "emu_fault=",
+                 "emu_small", "loop", "realtime", "replay=CAPTURE",
                  "allow_other", "--list-faults"):
         check(word in r.stdout + r.stderr, "--help lacks " + word)
     # One 80x24 screen.

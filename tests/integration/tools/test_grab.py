@@ -8,8 +8,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fs"))
+from alphafs_e2e import Failure, marker  # noqa: E402
+
 GRAB = os.environ["ALPHAFS_GRAB"]
-MARKER = re.compile(rb"alphafs-emu seq=(\d+) t=(\d+)")
 results = {"passed": 0, "failed": 0}
 
 
@@ -47,9 +50,10 @@ def check_frames(frames, n):
         check(f[:2] == b"\xff\xd8" and f[-2:] == b"\xff\xd9", f"frame {i} is SOI..EOI")
         check(f.count(b"\xff\xd9") == 1, f"frame {i} has one EOI")
         check(decodes(f), f"frame {i} decodes")
-        m = MARKER.search(f)
-        check(m, f"frame {i} carries the emulator's marker")
-        seqs.append(int(m.group(1)))
+        try:
+            seqs.append(marker(f)[0])
+        except Failure as e:
+            check(False, f"frame {i} carries the emulator's marker: {e}")
     check(all(a < b for a, b in zip(seqs, seqs[1:])), f"sequence strictly increasing: {seqs}")
 
 

@@ -88,6 +88,8 @@ static inline int harness_control(const char *line)
 #define IO_TIMEOUT_MS 3000
 #define FRAME_BUDGET_MS 60000 /* a bound, not an assertion on speed */
 #define POLL_PAUSE_MS 5
+/* Live view is up within this (the emulator's warm-up is 1 s). */
+#define LIVEVIEW_UP_BUDGET_MS 30000
 #define LIVEVIEW_HANDLE 0xFFFFC002u
 #define OP_GET_DEVICE_INFO 0x1001
 #define OP_GET_OBJECT 0x1009
@@ -110,6 +112,28 @@ static inline void read_header(const uint8_t *b, size_t got, struct ptp_header *
 	assert_int_equal(ptp_header_decode(b, got, h), 0);
 }
 
+/* Waits (condition: 0xD221 LiveViewStatus reads 1, within a generous
+ * deadline) for the emulated body's live-view warm-up to end. */
+static inline void wait_liveview_up(struct ptp_session *s)
+{
+	uint64_t deadline = clock_now_ms() + LIVEVIEW_UP_BUDGET_MS;
+	int status = -1;
+
+	while (status != 1 && clock_now_ms() < deadline) {
+		struct sony_prop_table t;
+		const struct ptp_prop_desc *d;
+
+		assert_int_equal(sony_props_fetch(s, SONY_PROTOCOL_200, &t), 0);
+		d = sony_props_find(&t, SONY_DPC_LIVEVIEW_STATUS);
+		assert_non_null(d);
+		status = (int)d->current.u;
+		sony_props_finish(&t);
+		if (status != 1)
+			clock_sleep_ms(POLL_PAUSE_MS);
+	}
+	assert_int_equal(status, 1);
+}
+
 static inline void open_and_handshake(struct ptp_transport *t, struct ptp_session *s)
 {
 	struct sony_ext_info ext = { 0 };
@@ -120,6 +144,7 @@ static inline void open_and_handshake(struct ptp_transport *t, struct ptp_sessio
 	assert_int_equal(sony_handshake(s, &ext), 0);
 	assert_int_equal(ext.version, SONY_PROTOCOL_200);
 	sony_ext_info_finish(&ext);
+	wait_liveview_up(s);
 }
 
 /* One live-view frame: retries "no new frame yet" within a bound. */
