@@ -19,9 +19,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration", "fs"))
-from alphafs_e2e import Failure, marker  # noqa: E402
+from alphafs_e2e import Failure, marker
 EOI = b"\xff\xd9"
 
 

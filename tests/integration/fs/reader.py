@@ -7,8 +7,7 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alphafs_e2e import check_whole, marker, split_frames  # noqa: E402
+from alphafs_e2e import check_whole, marker, split_frames
 
 
 def main():

@@ -8,9 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "fs"))
-from alphafs_e2e import Failure, marker  # noqa: E402
+from alphafs_e2e import Failure, marker
 
 GRAB = os.environ["ALPHAFS_GRAB"]
 results = {"passed": 0, "failed": 0}

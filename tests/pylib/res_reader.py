@@ -19,10 +19,7 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.environ.get(
-    "ALPHAFS_E2E_DIR",
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fs")))
-from alphafs_e2e import marker, split_frames  # noqa: E402
+from alphafs_e2e import marker, split_frames
 
 ODD_SIZES = [1, 3, 7, 13, 511, 513, 4093, 4097, 65537, 2, 131071]
 SIGS = {signal.SIGINT, signal.SIGUSR1}

@@ -24,12 +24,11 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.environ.get("ALPHAFS_E2E_DIR",
-                                  os.path.join(HERE, "..", "fs")))
-from alphafs_e2e import (Failure, WRAPPER, check, check_whole,  # noqa: E402
+from alphafs_e2e import (Failure, WRAPPER, check, check_whole,
                          daemon_log_problems, decode, hang_scale, is_mounted,
                          log, marker, run_test, split_frames, wait_until)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 EMULATOR = os.environ.get("ALPHAFS_EMULATOR", "alphafs-emulator")
 MOUNT = os.environ.get("ALPHAFS_MOUNT", "mount.alphafs")

@@ -14,13 +14,13 @@ import subprocess
 import sys
 import tempfile
 
+from alphafs_e2e import Failure, check, log, run_test  # noqa: F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.environ.get("ALPHAFS_SOURCE_ROOT",
-                             os.path.normpath(os.path.join(HERE, "../../..")))
-E2E_DIR = os.path.join(SOURCE_ROOT, "tests", "integration", "fs")
-sys.path.insert(0, E2E_DIR)
-
-from alphafs_e2e import Failure, check, log, run_test  # noqa: E402,F401
+                             os.path.normpath(os.path.join(HERE, "../..")))
+EXPECTED_FILES = os.path.join(SOURCE_ROOT, "tests", "integration", "install",
+                              "expected-files")
 
 # Exit status meson reads as "skipped"; always printed with the reason.
 SKIP = 77
@@ -103,7 +103,7 @@ def expected_entries(dirs, umockdev=True):
     """The lines of expected-files with the {placeholders} replaced by dirs
     (absolute paths); entries marked umockdev only when umockdev is set."""
     out = []
-    with open(os.path.join(HERE, "expected-files")) as f:
+    with open(EXPECTED_FILES) as f:
         for line in f:
             line = line.split("#", 1)[0].strip()
             if not line:
