@@ -7,12 +7,28 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "util/util.h"
 
+/* Set once this thread carries the workers' name. */
+static _Thread_local bool worker_named;
+
+void fs_worker_name(void)
+{
+	if (worker_named)
+		return;
+	worker_named = true;
+	/* Never the main thread (a single-threaded loop runs there): its
+	 * name is the process's, which ps, pgrep and the logs show. */
+	if (gettid() != getpid())
+		thread_name_self(FS_WORKER_THREAD_NAME);
+}
+
 static struct fs *req_fs(fuse_req_t req)
 {
+	fs_worker_name();
 	return fuse_req_userdata(req);
 }
 

@@ -309,9 +309,19 @@ void fs_park_release_all(struct fs *fs);
 /* Waits for a running listener call to end; later calls do nothing (the
  * session is about to be destroyed). */
 void fs_park_detach(struct fs *fs);
+/* The disconnect timer's thread (FS_TIMER_THREAD_NAME). */
 int fs_timer_start(struct fs *fs, pthread_t *tid);
 void fs_timer_stop(struct fs *fs, pthread_t tid);
-/* Creates a thread with the termination signals blocked. */
-int fs_thread_create(pthread_t *tid, void *(*fn)(void *), void *arg);
+
+/*
+ * Thread names (top -H, ps -L, a debugger). libfuse starts its workers
+ * itself and offers no hook: each worker names itself on its first
+ * request (fs_worker_name, from every handler that takes the fs), and a
+ * worker that libfuse starts from a named one inherits the name, so only
+ * a worker that has not served a request yet shows the program's name.
+ */
+#define FS_WORKER_THREAD_NAME "alphafs-fuse"
+#define FS_TIMER_THREAD_NAME "alphafs-timer"
+void fs_worker_name(void);
 
 #endif

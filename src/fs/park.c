@@ -18,7 +18,6 @@
  * so the request cannot be answered and freed under our feet.
  */
 #include <errno.h>
-#include <signal.h>
 
 #include "fs.h"
 #include "util/util.h"
@@ -302,28 +301,10 @@ static void *timer_main(void *arg)
 	return NULL;
 }
 
-int fs_thread_create(pthread_t *tid, void *(*fn)(void *), void *arg)
-{
-	sigset_t block, old;
-	int rc;
-
-	/* libfuse's SIGINT/SIGTERM/SIGHUP handlers must run in the thread
-	 * that waits in fuse_session_loop_mt, not in ours. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(tid, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc ? ALPHAFS_ERR_NOMEM : 0;
-}
-
 int fs_timer_start(struct fs *fs, pthread_t *tid)
 {
 	fs->timer_stop = false;
-	return fs_thread_create(tid, timer_main, fs);
+	return thread_start(tid, FS_TIMER_THREAD_NAME, timer_main, fs);
 }
 
 void fs_timer_stop(struct fs *fs, pthread_t tid)

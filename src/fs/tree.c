@@ -120,6 +120,7 @@ static void fill_attr(struct fs *fs, const struct fs_node *n, pid_t pid,
 
 static struct fs *req_fs(fuse_req_t req)
 {
+	fs_worker_name();
 	return fuse_req_userdata(req);
 }
 

@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fs_fake_mount: %s\n", fs ? err : "out of memory");
 		goto out;
 	}
-	if (fs_thread_create(&tid, producer_main, &p) < 0)
+	if (thread_start(&tid, "fake-producer", producer_main, &p) < 0)
 		goto out;
 	rc = fs_run(fs, 0, false) < 0;
 	atomic_store(&stop, true);
