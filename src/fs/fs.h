@@ -299,9 +299,10 @@ struct frame *fs_reader_take_locked(struct fs *fs, struct fs_reader *rd,
 bool fs_reader_ready_locked(struct fs *fs, struct fs_reader *rd);
 
 /* park.c */
-/* Parks req (or answers it at once when interrupted meanwhile). Called
- * without fs->lock. `p` is mem_alloc'd by the caller and owned from here. */
-void fs_park(struct fs *fs, struct fs_park *p);
+/* Parks a copy of *what (req, kind and that kind's fields filled by the
+ * handler), or answers at once: when interrupted meanwhile, when a frame
+ * came since the handler looked, or ENOMEM. Called without fs->lock. */
+void fs_park(struct fs *fs, const struct fs_park *what);
 /* The frame-store listener: answers what can be answered. */
 void fs_park_handle_store(void *arg);
 /* Fails every parked request (fs_shutdown). */

@@ -74,7 +74,6 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 {
 	pid_t pid = fuse_req_ctx(req)->pid;
 	enum frame_store_state st;
-	struct fs_park *p;
 	struct fs_snap *s;
 
 	if (fs_open_wants_write(fi)) {
@@ -92,16 +91,12 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 		fs_snap_reply_open(fs, req, fi, s, pid);
 		return;
 	}
-	p = mem_calloc(1, sizeof(*p));
-	if (!p) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->req = req;
-	p->kind = FS_PARK_OPEN;
-	p->fi = *fi;
-	p->pid = pid;
-	fs_park(fs, p);
+	fs_park(fs, &(struct fs_park){
+			.req = req,
+			.kind = FS_PARK_OPEN,
+			.fi = *fi,
+			.pid = pid,
+		});
 }
 
 void fs_snap_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,

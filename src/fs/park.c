@@ -111,11 +111,18 @@ static void handle_interrupt(fuse_req_t req, void *data)
 	}
 }
 
-void fs_park(struct fs *fs, struct fs_park *p)
+void fs_park(struct fs *fs, const struct fs_park *what)
 {
+	struct fs_park *p = mem_alloc(sizeof(*p));
 	struct answer a;
 	bool now_ok;
 
+	if (!p) {
+		fuse_reply_err(what->req, ENOMEM);
+		return;
+	}
+	*p = *what;
+	p->next = NULL;
 	fuse_req_interrupt_func(p->req, handle_interrupt, fs);
 	pthread_mutex_lock(&fs->lock);
 	if (fuse_req_interrupted(p->req)) {

@@ -135,7 +135,6 @@ void fs_stream_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
 {
 	size_t off = 0, len = 0;
 	struct frame *f;
-	struct fs_park *p;
 	bool closing;
 
 	pthread_mutex_lock(&fs->lock);
@@ -157,16 +156,12 @@ void fs_stream_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
 		fuse_reply_err(req, EAGAIN);
 		return;
 	}
-	p = mem_calloc(1, sizeof(*p));
-	if (!p) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->req = req;
-	p->kind = FS_PARK_READ;
-	p->rd = h->rd;
-	p->size = size;
-	fs_park(fs, p);
+	fs_park(fs, &(struct fs_park){
+			.req = req,
+			.kind = FS_PARK_READ,
+			.rd = h->rd,
+			.size = size,
+		});
 }
 
 void fs_stream_poll(struct fs *fs, fuse_req_t req, struct fs_handle *h,
