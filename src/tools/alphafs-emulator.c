@@ -205,15 +205,12 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(struct launcher *l, int argc, char **argv)
 {
-	struct option lo[ARRAY_LEN(opt_defs) + 1];
-	char shorts[3 * ARRAY_LEN(opt_defs) + 2];
+	struct tool_getopt g;
 	int c;
 
-	tool_opt_longs(opt_defs, ARRAY_LEN(opt_defs), lo);
 	/* '+': stop at CMD, so its own options are left alone. */
-	tool_opt_shorts(opt_defs, ARRAY_LEN(opt_defs), "+", shorts,
-			sizeof(shorts));
-	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+	tool_getopt_init(&g, opt_defs, ARRAY_LEN(opt_defs), "+");
+	while ((c = tool_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);

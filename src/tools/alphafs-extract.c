@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,14 +56,6 @@ struct extract {
 	int write_error; /* errno of the first failed write */
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void handle_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static void usage(FILE *f)
 {
 	tool_help(f,
@@ -101,14 +92,12 @@ static int parse_device(const char *s, uint16_t *bus, uint16_t *dev)
 
 static int parse_args(int argc, char **argv, struct extract *e)
 {
-	struct option longs[ARRAY_LEN(opt_docs) + 1];
-	char shorts[3 * ARRAY_LEN(opt_docs) + 1];
+	struct tool_getopt g;
 	const char *out = NULL;
 	int c;
 
-	tool_opt_longs(opt_docs, ARRAY_LEN(opt_docs), longs);
-	tool_opt_shorts(opt_docs, ARRAY_LEN(opt_docs), "", shorts, sizeof(shorts));
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	tool_getopt_init(&g, opt_docs, ARRAY_LEN(opt_docs), "");
+	while ((c = tool_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -220,7 +209,7 @@ static int handle_event(const struct capture_usb_event *ev, void *arg)
 {
 	struct extract *e = arg;
 
-	if (stop_requested)
+	if (tool_stop_requested())
 		return ALPHAFS_ERR_INTERRUPTED;
 	if (!e->first_ts_ns)
 		e->first_ts_ns = ev->ts_ns;
@@ -389,18 +378,15 @@ static int run(struct extract *e)
 int main(int argc, char **argv)
 {
 	struct extract e = { 0 };
-	struct sigaction sa = { .sa_handler = handle_signal };
 	int rc;
 
 	log_init();
 	rc = parse_args(argc, argv, &e);
 	if (rc >= 0)
 		return rc;
-	/* No SA_RESTART: a read from a pipe returns on Ctrl-C, and the
-	 * summary of what was read is still written. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* A read from a pipe returns on Ctrl-C, and the summary of what was
+	 * read is still written. */
+	tool_stop_on_signals();
 	buf_init(&e.log, FRAME_LOG_MAX);
 	rc = run(&e);
 	buf_finish(&e.log);

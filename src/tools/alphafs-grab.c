@@ -55,14 +55,6 @@ struct grab {
 	pthread_cond_t cond;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void handle_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static void usage(FILE *f)
 {
 	tool_help(f,
@@ -89,14 +81,12 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
 
 static int parse_args(int argc, char **argv, struct grab *g)
 {
-	struct option longs[ARRAY_LEN(opt_docs) + 1];
-	char shorts[3 * ARRAY_LEN(opt_docs) + 1];
+	struct tool_getopt tg;
 	unsigned long v;
 	int c;
 
-	tool_opt_longs(opt_docs, ARRAY_LEN(opt_docs), longs);
-	tool_opt_shorts(opt_docs, ARRAY_LEN(opt_docs), "", shorts, sizeof(shorts));
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	tool_getopt_init(&tg, opt_docs, ARRAY_LEN(opt_docs), "");
+	while ((c = tool_getopt(&tg, argc, argv)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_count(optarg, MAX_FRAMES, &g->frames) < 0) {
@@ -214,7 +204,7 @@ static struct frame *next_frame(struct grab *g, uint64_t seq)
 	struct frame *f;
 
 	pthread_mutex_lock(&g->lock);
-	while (!stop_requested) {
+	while (!tool_stop_requested()) {
 		f = frame_store_newer(g->store, seq);
 		if (f || frame_store_get_state(g->store, NULL, 0) == FRAME_STORE_CLOSED ||
 		    clock_now_ms() >= deadline) {
@@ -271,7 +261,7 @@ static int grab_frames(struct grab *g, struct camera *cam)
 
 		camera_get_status(cam, &cs);
 		fprintf(stderr, "alphafs-grab: %s after %lu of %lu frames%s%s\n",
-			stop_requested ? "interrupted" : "no new frame in time",
+			tool_stop_requested() ? "interrupted" : "no new frame in time",
 			written, g->frames, cs.why[0] ? ": " : "", cs.why);
 		rc = -1;
 	}
@@ -338,7 +328,6 @@ int main(int argc, char **argv)
 {
 	struct grab g = { .frames = DEFAULT_FRAMES, .output = ".",
 			  .timeout_s = DEFAULT_TIMEOUT_S };
-	struct sigaction sa = { .sa_handler = handle_signal };
 	struct stat st;
 	int rc;
 
@@ -354,8 +343,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "alphafs-grab: refusing to write JPEG data to a terminal; redirect stdout\n");
 		return 2;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	tool_stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&g.lock, NULL);
 	clock_cond_init(&g.cond);

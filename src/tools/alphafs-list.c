@@ -87,13 +87,11 @@ static void explain(const struct usb_camera_desc *list, size_t n,
 
 static int parse_args(int argc, char **argv)
 {
-	struct option lo[ARRAY_LEN(opt_defs) + 1];
-	char shorts[3 * ARRAY_LEN(opt_defs) + 1];
+	struct tool_getopt g;
 	int c;
 
-	tool_opt_longs(opt_defs, ARRAY_LEN(opt_defs), lo);
-	tool_opt_shorts(opt_defs, ARRAY_LEN(opt_defs), "", shorts, sizeof(shorts));
-	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+	tool_getopt_init(&g, opt_defs, ARRAY_LEN(opt_defs), "");
+	while ((c = tool_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);

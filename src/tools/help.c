@@ -15,31 +15,32 @@ static bool has_short(const struct tool_opt *o)
 	return o->key > ' ' && o->key < SHORT_KEY_END;
 }
 
-void tool_opt_longs(const struct tool_opt *o, size_t n, struct option *longs)
-{
-	for (size_t i = 0; i < n; i++)
-		longs[i] = (struct option){ o[i].name, o[i].has_arg, NULL,
-					    o[i].key };
-	longs[n] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-void tool_opt_shorts(const struct tool_opt *o, size_t n, const char *prefix,
-		     char *out, size_t cap)
+void tool_getopt_init(struct tool_getopt *g, const struct tool_opt *o,
+		      size_t n, const char *prefix)
 {
 	size_t len;
 
-	if (cap == 0)
-		return;
-	snprintf(out, cap, "%s", prefix);
+	if (n > TOOL_OPT_MAX)
+		n = TOOL_OPT_MAX;
+	memset(g, 0, sizeof(*g));
+	snprintf(g->shorts, sizeof(g->shorts), "%s", prefix);
 	for (size_t i = 0; i < n; i++) {
-		len = strlen(out);
+		g->longs[i] = (struct option){ o[i].name, o[i].has_arg, NULL,
+					       o[i].key };
 		if (!has_short(&o[i]))
 			continue;
-		snprintf(out + len, cap - len, "%c%s", o[i].key,
+		len = strlen(g->shorts);
+		snprintf(g->shorts + len, sizeof(g->shorts) - len, "%c%s",
+			 o[i].key,
 			 o[i].has_arg == required_argument   ? ":"
 			 : o[i].has_arg == optional_argument ? "::"
 							     : "");
 	}
+}
+
+int tool_getopt(const struct tool_getopt *g, int argc, char **argv)
+{
+	return getopt_long(argc, argv, g->shorts, g->longs, NULL);
 }
 
 void tool_help_row(FILE *f, const char *left, const char *text)

@@ -8,6 +8,7 @@
  *     USB capture; the camera owner never knows which.
  *   - help.c: one option table per program drives both its parsing and
  *     its --help, laid out the same way in every program.
+ *   - stop.c: Ctrl-C and SIGTERM as a stop request the program checks.
  *   - version.c: the --version line of every program.
  */
 #ifndef ALPHAFS_TOOLS_H
@@ -81,6 +82,14 @@ int tool_source_opener(struct tool_source *s, struct ptp_transport_opener *out,
  * camera_destroy. Safe twice. */
 void tool_source_finish(struct tool_source *s);
 
+/* ---- stop.c ------------------------------------------------------------ */
+
+/* SIGINT and SIGTERM from here on only set the stop request (no
+ * SA_RESTART: blocking calls return EINTR). Main thread, at start. */
+void tool_stop_on_signals(void);
+/* True once one of them came. Any thread. */
+bool tool_stop_requested(void);
+
 /* ---- version.c ---------------------------------------------------------- */
 
 /*
@@ -108,13 +117,22 @@ struct tool_opt {
 	const char *help; /* one line */
 };
 
-/* Fills longs[0..n] for getopt_long: the n options and the zero end. */
-void tool_opt_longs(const struct tool_opt *o, size_t n, struct option *longs);
-/* Writes getopt's short-option string into out: prefix ("+" stops at the
- * first non-option, "" otherwise), then each letter with ':' or '::'.
- * Cut to cap (the tables are small). */
-void tool_opt_shorts(const struct tool_opt *o, size_t n, const char *prefix,
-		     char *out, size_t cap);
+/* Most options one table may have (alphafs-emulator, the largest, has 15). */
+#define TOOL_OPT_MAX 32
+
+/* What getopt_long needs from one table, kept for the whole loop. */
+struct tool_getopt {
+	struct option longs[TOOL_OPT_MAX + 1]; /* ended by a zero row */
+	char shorts[3 * TOOL_OPT_MAX + 2];
+};
+/* Fills g from the n options (rows beyond TOOL_OPT_MAX are left out):
+ * prefix ("+" stops at the first non-option, "" otherwise), then each
+ * short letter with ':' or '::'. */
+void tool_getopt_init(struct tool_getopt *g, const struct tool_opt *o,
+		      size_t n, const char *prefix);
+/* getopt_long over argv with g's tables: the next key, or -1 at the end
+ * ('?' for an unknown option, as getopt_long). */
+int tool_getopt(const struct tool_getopt *g, int argc, char **argv);
 /* One --help row: "  LEFT   TEXT", LEFT padded to TOOL_HELP_LEFT. */
 void tool_help_row(FILE *f, const char *left, const char *text);
 /* --help: intro as given, one row per option ("-n, --frames=N" or

@@ -124,6 +124,38 @@ static void test_emulated_opener(void **state)
 	tool_source_finish(&s);
 }
 
+/* One table feeds getopt_long: short letters with their ':' and long
+ * names, long-only keys above 255, '+' kept as the prefix. */
+static void test_getopt_table(void **state)
+{
+	static const struct tool_opt opts[] = {
+		{ "frames", required_argument, 'n', "N", "frames" },
+		{ "debug", optional_argument, 'd', "SPEC", "debug" },
+		{ "busy-poll", no_argument, 1000, NULL, "long only" },
+		{ "help", no_argument, 'h', NULL, "help" },
+	};
+	char *argv[] = { "prog", "-n", "5", "--busy-poll", "--debug=usb",
+			 "-h", "cmd", "-x", NULL };
+	struct tool_getopt g;
+
+	(void)state;
+	tool_getopt_init(&g, opts, ARRAY_LEN(opts), "+");
+	assert_string_equal(g.shorts, "+n:d::h");
+	assert_string_equal(g.longs[2].name, "busy-poll");
+	assert_int_equal(g.longs[2].val, 1000);
+	assert_null(g.longs[4].name);
+	optind = 0; /* a fresh scan */
+	assert_int_equal(tool_getopt(&g, 8, argv), 'n');
+	assert_string_equal(optarg, "5");
+	assert_int_equal(tool_getopt(&g, 8, argv), 1000);
+	assert_int_equal(tool_getopt(&g, 8, argv), 'd');
+	assert_string_equal(optarg, "usb");
+	assert_int_equal(tool_getopt(&g, 8, argv), 'h');
+	/* '+': the scan stops at the command, its -x left alone. */
+	assert_int_equal(tool_getopt(&g, 8, argv), -1);
+	assert_string_equal(argv[optind], "cmd");
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -131,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_source_parse_refuses),
 		cmocka_unit_test(test_emulated_opener),
 		cmocka_unit_test(test_replay_load_errors),
+		cmocka_unit_test(test_getopt_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
