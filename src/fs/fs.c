@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 /* Set once this thread carries the workers' name. */

@@ -7,6 +7,9 @@
  *   /info/device         camera identity, snapshotted at open
  *   /info/status         connection state and counters, snapshotted at open
  *
+ * This header is the module's public part (mount.alphafs, tests, bench);
+ * fs_internal.h is what the fs sources share with each other.
+ *
  * The filesystem knows the frame store and, through struct fs_config, two
  * callbacks that hand it the camera's part of info/device and info/status
  * as text; nothing about cameras, USB or PTP. No
@@ -21,14 +24,6 @@
  * thread of ours fails parked requests after reconnect_timeout while the
  * camera is disconnected. Every thread we create blocks the termination
  * signals so libfuse's handlers run in the main thread.
- *
- * Lock order: fs->lock, then the frame store's (leaf) lock. Neither is held
- * while replying to the kernel or calling fuse_req_interrupt_func. Store
- * listeners run without the store's lock, so the listener may take
- * fs->lock. An open handle (fi->fh) is filled before its open takes and
- * releases fs->lock, and read/poll/release touch it only after taking
- * fs->lock (they dispatch on the inode): the kernel orders open before
- * read, but only the lock makes that order visible to thread checkers.
  */
 #ifndef ALPHAFS_FS_H
 #define ALPHAFS_FS_H
@@ -36,16 +31,12 @@
 #define FUSE_USE_VERSION 314
 
 #include <fuse_lowlevel.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "frame/frame.h"
 #include "util/util.h"
-
-/* ---- public API (mount.alphafs, tests, bench) --------------------------- */
 
 /*
  * Where info/device and info/status get the camera's side: text that the
@@ -128,201 +119,5 @@ struct fs_stats {
 	uint32_t latest_open;	 /* open latest.jpg handles */
 };
 void fs_get_stats(struct fs *fs, struct fs_stats *out);
-
-/* ---- inside the module (the fs sources) ---------------------------------------- */
-
-enum fs_ino {
-	FS_INO_ROOT = FUSE_ROOT_ID,
-	FS_INO_LIVE,
-	FS_INO_INFO,
-	FS_INO_LATEST,
-	FS_INO_STREAM,
-	FS_INO_DEVICE,
-	FS_INO_STATUS,
-	FS_INO_END,
-};
-
-/*
- * What one open of a regular file reads: a pinned frame (latest.jpg) or a
- * generated text (info files). Immutable, reference-counted; one snapshot may
- * be held by an open handle and by the advertisement table at once.
- */
-struct fs_snap {
-	atomic_uint refs;
-	enum fs_ino ino;
-	struct frame *frame; /* owned reference, or NULL */
-	uint8_t *text;	     /* mem_alloc'd, or NULL */
-	const uint8_t *data;
-	size_t len;
-	uint64_t wall_ns; /* st_mtime */
-};
-
-/* Per-open state of stream.mjpeg. All fields under fs->lock. */
-struct fs_reader {
-	struct frame *cur; /* one pinned frame at most */
-	size_t off;	   /* bytes of cur already returned */
-	uint64_t last_seq; /* seq of cur (0 before the first) */
-	struct fuse_pollhandle *ph;
-	struct fs_handle *h; /* the open handle owning this reader */
-	struct fs_reader *next, *prev;
-	uint64_t skipped;
-};
-
-/* An open handle (fi->fh). */
-struct fs_handle {
-	enum fs_ino ino;
-	pid_t pid;		/* the opener (stat consistency) */
-	struct fs_snap *snap;	/* regular files */
-	bool flushed;		/* close(2) seen (FLUSH); RELEASE may lag */
-	struct fs_reader *rd;	/* stream.mjpeg */
-	struct fs_handle *next; /* list of open snapshot handles */
-};
-
-enum fs_park_kind { FS_PARK_READ, FS_PARK_OPEN };
-
-/* A request waiting for a frame (list under fs->lock). */
-struct fs_park {
-	fuse_req_t req;
-	enum fs_park_kind kind;
-	struct fs_reader *rd;	/* FS_PARK_READ */
-	size_t size;		/* FS_PARK_READ: bytes asked for */
-	struct fuse_file_info fi; /* FS_PARK_OPEN: copy to reply with */
-	pid_t pid;		/* FS_PARK_OPEN */
-	uint64_t deadline_ns;	/* 0 = none; else fail with EIO then */
-	struct fs_park *next;
-};
-
-/* Per-caller advertisement (research/fuse.md 2.2): the snapshot whose size
- * getattr reported to `pid`, which an open by pid soon after takes. */
-#define FS_ADVERT_SLOTS 64
-#define FS_ADVERT_TTL_NS (1000ull * 1000 * 1000)
-struct fs_advert {
-	pid_t pid;
-	enum fs_ino ino;
-	struct fs_snap *snap;
-	uint64_t mono_ns;     /* made: a stat reuses it for FS_ADVERT_TTL_NS,
-				 so a polling stat still sees new frames */
-	uint64_t reported_ns; /* last told to the caller: an open takes it
-				 within FS_ADVERT_TTL_NS of that */
-};
-
-struct fs {
-	struct fs_config cfg;
-	int listener_id;
-	uint64_t start_mono_ns;
-	uint64_t start_wall_ns;
-	uint64_t disconnected_ns; /* CLOCK_MONOTONIC; 0 while connected */
-
-	pthread_mutex_t lock;
-	pthread_cond_t timer_cond; /* CLOCK_MONOTONIC */
-	pthread_cond_t idle_cond;  /* busy dropped to 0 */
-	unsigned busy;		   /* listener calls in progress */
-	bool detached;		   /* listener calls must not reply any more */
-	bool closing;
-	bool timer_stop;
-	struct fs_park *parked;
-	uint32_t nparked;
-	struct fs_reader readers; /* list head (sentinel) */
-	struct fs_handle *snap_handles;
-	struct fs_advert adverts[FS_ADVERT_SLOTS];
-	struct fs_stats stats;
-	enum frame_store_state last_state;
-
-	struct fuse_session *se;
-	bool mounted;
-	bool handlers_set;
-};
-
-
-/* tree.c: the fixed tree. */
-struct fs_node {
-	enum fs_ino ino;
-	enum fs_ino parent;
-	const char *name;
-	unsigned mode; /* S_IFDIR | 0555 or S_IFREG | 0444 */
-	double attr_timeout;
-};
-const struct fs_node *fs_node_get(fuse_ino_t ino);
-const struct fs_node *fs_node_find(fuse_ino_t parent, const char *name);
-/* Fills lookup, getattr and readdir into ops. */
-void fs_tree_ops(struct fuse_lowlevel_ops *ops);
-/* readonly.c: fills every tree- or attribute-changing operation with one
- * that refuses (EACCES, EPERM for setattr) instead of the kernel's ENOSYS. */
-void fs_readonly_ops(struct fuse_lowlevel_ops *ops);
-
-/* snap.c: snapshots and the advertisement table. Callers hold fs->lock
- * for the _locked functions. */
-struct fs_snap *fs_snap_new_frame(struct frame *f); /* takes the ref */
-struct fs_snap *fs_snap_new_text(enum fs_ino ino, uint8_t *text, size_t len);
-struct fs_snap *fs_snap_get(struct fs_snap *s);
-/* Drops a reference; frees on the last. NULL-safe, any thread, any lock. */
-void fs_snap_put(struct fs_snap *s);
-/* Newest content of ino for a stat or open by pid (advertised snapshot,
- * open handle's snapshot, or a fresh one). NULL: no frame yet (latest) or
- * NOMEM. `for_open` consumes the advertisement. Takes fs->lock itself. */
-struct fs_snap *fs_snap_for(struct fs *fs, enum fs_ino ino, pid_t pid,
-			    bool for_open);
-void fs_adverts_clear_locked(struct fs *fs);
-
-/* info.c: the text of info/device and info/status (mem_alloc'd). */
-int fs_info_device(struct fs *fs, uint8_t **out, size_t *len);
-int fs_info_status(struct fs *fs, uint8_t **out, size_t *len);
-
-/* latest.c / stream.c / info.c handlers. */
-/* True for an open that asks to write or truncate (refused: EACCES). */
-bool fs_open_wants_write(const struct fuse_file_info *fi);
-void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
-void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
-		  struct fuse_file_info *fi);
-void fs_snap_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
-		  size_t size, off_t off);
-void fs_snap_release(struct fs *fs, struct fs_handle *h);
-/* Replies to an open with a snapshot handle (drops it if the open was
- * interrupted meanwhile). */
-void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
-			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid);
-void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
-void fs_stream_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
-		    size_t size, struct fuse_file_info *fi);
-void fs_stream_poll(struct fs *fs, fuse_req_t req, struct fs_handle *h,
-		    struct fuse_pollhandle *ph);
-void fs_stream_release(struct fs *fs, struct fs_handle *h);
-
-/* stream.c: takes the next chunk for rd (at most size bytes, never past
- * its frame's end), jumping to the newest frame at a frame boundary.
- * Returns a frame reference with *off and *len set, or NULL when there is
- * nothing newer. Caller holds fs->lock. */
-struct frame *fs_reader_take_locked(struct fs *fs, struct fs_reader *rd,
-				    size_t size, size_t *off, size_t *len);
-
-/* True when a read on rd would return data at once. fs->lock held. */
-bool fs_reader_ready_locked(struct fs *fs, struct fs_reader *rd);
-
-/* park.c */
-/* Parks a copy of *what (req, kind and that kind's fields filled by the
- * handler), or answers at once: when interrupted meanwhile, when a frame
- * came since the handler looked, or ENOMEM. Called without fs->lock. */
-void fs_park(struct fs *fs, const struct fs_park *what);
-/* The frame-store listener: answers what can be answered. */
-void fs_park_handle_store(void *arg);
-/* Fails every parked request (fs_shutdown). */
-void fs_park_release_all(struct fs *fs);
-/* Waits for a running listener call to end; later calls do nothing (the
- * session is about to be destroyed). */
-void fs_park_detach(struct fs *fs);
-/* The disconnect timer's thread (FS_TIMER_THREAD_NAME). */
-int fs_timer_start(struct fs *fs, pthread_t *tid);
-void fs_timer_stop(struct fs *fs, pthread_t tid);
-
-/*
- * Thread names (top -H, ps -L, a debugger). libfuse starts its workers
- * itself and offers no hook: each worker names itself on its first
- * request (fs_worker_name, from every handler that takes the fs), and a
- * worker that libfuse starts from a named one inherits the name, so only
- * a worker that has not served a request yet shows the program's name.
- */
-#define FS_WORKER_THREAD_NAME "alphafs-fuse"
-#define FS_TIMER_THREAD_NAME "alphafs-timer"
-void fs_worker_name(void);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 /* The texts are a few KB; a camera listing every code it knows stays far

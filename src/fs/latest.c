@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 /* O_TRUNC arrives with the open (FUSE_CAP_ATOMIC_O_TRUNC): a request to

@@ -19,7 +19,7 @@
  */
 #include <errno.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 #define NS_PER_S UINT64_C(1000000000)

@@ -10,7 +10,7 @@
  */
 #include <errno.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 
 static void handle_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			   int to_set, struct fuse_file_info *fi)

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 static struct fs_snap *snap_alloc(enum fs_ino ino)

@@ -14,7 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 /* At a boundary (nothing of cur returned yet, or cur finished), move to

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs/fs_internal.h"
 #include "util/util.h"
 
 /* Live files: attributes are never cached, every stat asks us (the size
