@@ -14,9 +14,10 @@
  * on the camera; camera_info_format and camera_status_format word them for
  * info/device and info/status.
  *
- * Where the camera is (USB, the emulated camera in memory) is the
- * program's choice: it hands camera_create a transport opener
- * (ptp/transport.h), and the owner reopens through it after an unplug.
+ * Where the camera is (USB, the emulated camera in memory, the replay of
+ * a USB capture) is the program's choice: it hands camera_create a
+ * transport opener (ptp/transport.h), and the owner reopens through it
+ * after an unplug. camera/ includes nothing from usb/, pcap/ or emu/.
  */
 #ifndef ALPHAFS_CAMERA_H
 #define ALPHAFS_CAMERA_H

@@ -16,6 +16,11 @@
  * Everything in a capture file is untrusted: every size is capped, every
  * read is bounded, bad records are counted and skipped.
  *
+ * Layers: pcap/ uses ptp/ (containers, the transport interface), sony/
+ * (the live-view dataset) and frame/ (the whole-JPEG check). Like usb/
+ * it is a transport provider: capture_replay_open is a transport opener
+ * the programs hand to the camera owner; it knows nothing of camera/.
+ *
  * The header and the names say "capture", not "pcap": libpcap owns
  * <pcap/pcap.h> (which -Isrc would otherwise shadow) and the pcap_ prefix.
  *
