@@ -18,8 +18,25 @@
  * runs the listener that answers parked requests and sends poll
  * notifications (never a handler: doc/README.notifications); one timer
  * thread of ours fails parked requests after reconnect_timeout while the
- * camera is disconnected. Every thread we create blocks the termination
- * signals so libfuse's handlers run in the main thread.
+ * camera is disconnected; one stop thread of ours runs the shutdown.
+ * Every thread we create blocks the termination signals.
+ *
+ * Shutdown (shutdown.c has the why of each step). libfuse's signal
+ * handlers are not used: on SIGTERM, SIGINT or SIGHUP our handler wakes
+ * the stop thread, which, with the request loop still answering,
+ *   1. refuses new opens (ENODEV) and answers parked reads with EOF;
+ *      reads in progress finish their frame, then get EOF; FLUSH is
+ *      answered ENOSYS (the kernel stops sending it: close() succeeds
+ *      even after we are gone);
+ *   2. waits for the open files to be released (at most FS_DRAIN_IDLE_MS
+ *      after the last request on one, FS_DRAIN_MAX_MS in all);
+ *   3. unmounts by path (umount2 / fusermount3 -u) once nothing is open,
+ *      so the kernel ends the connection and the loop returns by itself;
+ *   4. or, if something stays open, switches FLUSH off if needed and ends
+ *      the loop (fuse_session_exit, then a signal to the loop thread);
+ * then fs_unmount closes the session (fuse_session_unmount: the device,
+ * then a lazy unmount of the path, skipped when the mount there is not
+ * ours any more). fusermount3 -u from outside takes step 3's path.
  *
  * Lock order: fs->lock, then the frame store's (leaf) lock. Neither is held
  * while replying to the kernel or calling fuse_req_interrupt_func. Store
@@ -36,6 +53,8 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,19 +97,23 @@ struct fs *fs_create(const struct fs_config *cfg);
 
 /*
  * fuse_session_new on args (consumed as libfuse documents: the caller keeps
- * ownership of args), signal handlers, then mounts on mountpoint. On
- * failure returns ALPHAFS_ERR_INVALID (bad options), ALPHAFS_ERR_IO
+ * ownership of args), our handlers for SIGTERM, SIGINT and SIGHUP (SIGPIPE
+ * ignored), then mounts on mountpoint (absolute and canonical; copied).
+ * On failure returns ALPHAFS_ERR_INVALID (bad options), ALPHAFS_ERR_IO
  * (mount failed) or NOMEM, with a one-line reason in err; everything done
- * so far is undone. Thread: the main thread, once.
+ * so far is undone. A termination signal from here on stops the mount
+ * cleanly once fs_run runs. Thread: the main thread, once.
  */
 int fs_mount(struct fs *fs, struct fuse_args *args, const char *mountpoint,
 	     char *err, size_t cap);
 
 /*
  * Runs the multithreaded session loop until unmount (fusermount3 -u) or a
- * termination signal. max_threads 0 means the libfuse default. Returns 0 on
- * a normal end, ALPHAFS_ERR_IO when the loop failed. Starts and stops the
- * disconnect timer thread. Thread: the main thread (it receives signals).
+ * termination signal, which ends it in the order above (readers first).
+ * max_threads 0 means the libfuse default. Returns 0 on a normal end,
+ * ALPHAFS_ERR_IO when the loop failed. Starts and stops the disconnect
+ * timer and the stop thread. Thread: the main thread (it receives
+ * signals), once per fs_mount.
  */
 int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd);
 
@@ -103,8 +126,11 @@ int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd);
 void fs_shutdown(struct fs *fs);
 
 /*
- * fs_shutdown, removes the signal handlers, unmounts and destroys the FUSE
- * session (if fs_mount succeeded). Safe to call twice. Thread: main.
+ * fs_shutdown, removes the signal handlers, closes the session's device
+ * and unmounts (lazily, by path, unless the kernel has ended the
+ * connection already or the mount at the path is not ours any more), and
+ * destroys the FUSE session (if fs_mount succeeded). Safe to call twice.
+ * Thread: main.
  */
 void fs_unmount(struct fs *fs);
 
@@ -202,6 +228,10 @@ struct fs_advert {
 				 within FS_ADVERT_TTL_NS of that */
 };
 
+/* Shutdown: how long the open files may keep us (shutdown.c, step 3). */
+#define FS_DRAIN_IDLE_MS 800u /* after the last request on an open file */
+#define FS_DRAIN_MAX_MS 5000u  /* in all */
+
 struct fs {
 	struct fs_config cfg;
 	int listener_id;
@@ -227,6 +257,20 @@ struct fs {
 	struct fuse_session *se;
 	bool mounted;
 	bool handlers_set;
+
+	/* Shutdown (shutdown.c). */
+	char *mountpoint;	    /* mem_strdup'd */
+	unsigned mount_id;	    /* ours in the mount table; 0 unknown */
+	sem_t stop_sem;		    /* posted by the signal handler, fs_run */
+	atomic_uint stop_signals;   /* termination signals received */
+	_Atomic uint64_t last_activity_ns; /* last request on an open file */
+	struct sigaction old_sa[4]; /* SIGTERM, SIGINT, SIGHUP, SIGPIPE */
+	/* Under lock: */
+	pthread_cond_t drain_cond;  /* a handle went, or the loop ended */
+	pthread_t loop_thread;
+	bool loop_ended;
+	bool flush_off;		    /* FLUSH answered ENOSYS: no more come */
+	pid_t self_tid;		    /* the stop thread, whose opens pass */
 };
 
 
@@ -309,5 +353,25 @@ int fs_timer_start(struct fs *fs, pthread_t *tid);
 void fs_timer_stop(struct fs *fs, pthread_t tid);
 /* Creates a thread with the termination signals blocked. */
 int fs_thread_create(pthread_t *tid, void *(*fn)(void *), void *arg);
+
+/* shutdown.c */
+/* Installs (removes) our handlers for the termination signals; one fs per
+ * process. Returns ALPHAFS_ERR_IO when sigaction fails. */
+int fs_signals_install(struct fs *fs);
+void fs_signals_remove(struct fs *fs);
+/* Records the id of our mount at fs->mountpoint (after mounting). */
+void fs_mount_remember(struct fs *fs);
+/* True unless the mount on top at our path is known not to be ours. */
+bool fs_mount_is_top(struct fs *fs);
+/* fuse_session_unmount, by path only if the mount there is ours. */
+void fs_session_unmount(struct fs *fs);
+/* Starts the stop thread (from the loop thread, before the loop) and
+ * stops it (after the loop; it may be in the middle of a stop). */
+int fs_stopper_start(struct fs *fs, pthread_t *tid);
+void fs_stopper_join(struct fs *fs, pthread_t tid);
+/* A request on an open file arrived (the drain waits while they come). */
+void fs_note_activity(struct fs *fs);
+/* True when an open must be refused because we are stopping. */
+bool fs_open_refused(struct fs *fs, fuse_req_t req);
 
 #endif

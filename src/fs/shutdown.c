@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The end of a mount, owned by us rather than by libfuse's signal handlers.
+ *
+ * libfuse's handlers end the request loop at once (fuse_session_exit), and
+ * fuse_session_unmount then closes /dev/fuse before it unmounts. Closing
+ * the device aborts the connection: a read still queued in the kernel
+ * fails with ECONNABORTED, a later one with ENOTCONN, and close() of a file
+ * that sends FLUSH (latest.jpg, info/) fails with ENOTCONN. So on SIGTERM,
+ * SIGINT or SIGHUP we do it in this order instead, with the loop running:
+ *
+ *   1. The handler only counts the signal and posts a semaphore (all it
+ *      may do); the stop thread below does the work.
+ *   2. Stop taking opens (ENODEV, fs_open_refused), answer every parked
+ *      read with end of file, and let reads in progress finish the frame
+ *      they are in (stream.c): a reader sees a whole last frame, then EOF.
+ *      FLUSH is answered ENOSYS from now on, which the kernel takes as
+ *      success and as "never send FLUSH again" (fuse_flush, fc->no_flush),
+ *      so a close() after we are gone returns 0 instead of ENOTCONN.
+ *   3. Wait for the open files to be released, for as long as their
+ *      readers keep using them but no more than FS_DRAIN_IDLE_MS after the
+ *      last request and FS_DRAIN_MAX_MS in all (a reader that never reads
+ *      again does not hold us). A second signal cuts the wait short.
+ *   4. With nothing open: unmount by path (umount2, or fusermount3 -u when
+ *      not root) while the loop still answers; the kernel then ends the
+ *      connection and the loop returns on its own (ENODEV). A busy mount
+ *      (EBUSY) is retried until the wait of step 3 ends.
+ *   5. Otherwise (a reader still holds a file): if a snapshot file is
+ *      still open and FLUSH was not switched off yet, open and close
+ *      info/device ourselves to switch it off (step 2); then end the loop
+ *      (fuse_session_exit, and SIGTERM to the loop thread, repeated, since
+ *      fuse_session_loop_mt only looks at the flag when its sem_wait is
+ *      interrupted); fs_unmount then lets libfuse close the device and
+ *      detach the mount lazily. The remaining reader's next read fails
+ *      (ENOTCONN); its close() succeeds.
+ *
+ * An unmount from outside (fusermount3 -u, refused by the kernel while a
+ * file is open) ends the loop through step 4's path: the kernel ends the
+ * connection once nothing is open. fs_unmount never unmounts by path a
+ * mount that is no longer ours at the top of the mount point (detached
+ * with -uz, or covered by another mount): see disown_path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "util/util.h"
+
+#define NS_PER_MS UINT64_C(1000000)
+/* Retry cadence of a refused (EBUSY) unmount and of the loop wake-up. */
+#define RETRY_MS 20
+/* Hang guards: fusermount3 to finish, the loop to notice it must end. */
+#define HELPER_DEADLINE_MS 10000
+#define LOOP_END_DEADLINE_MS 10000
+
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+/* The fs the termination signals stop (one mount per process, as with
+ * libfuse's own handlers). */
+static _Atomic(struct fs *) signal_fs;
+
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+	       "the signal handler needs lock-free atomics");
+
+/* Async-signal-safe: atomics and sem_post only. */
+static void handle_stop_signal(int sig)
+{
+	struct fs *fs = atomic_load(&signal_fs);
+	int saved = errno;
+
+	(void)sig;
+	if (fs) {
+		atomic_fetch_add(&fs->stop_signals, 1);
+		sem_post(&fs->stop_sem);
+	}
+	errno = saved;
+}
+
+int fs_signals_install(struct fs *fs)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the loop thread waits in sem_wait, which SA_RESTART
+	 * would restart (signal(7)), and it must look at libfuse's exit flag
+	 * when we interrupt it (end_loop). Only that thread takes these
+	 * signals: every other thread blocks them (fs_thread_create, libfuse's
+	 * workers). */
+	sa.sa_flags = 0;
+	sa.sa_handler = handle_stop_signal;
+	atomic_store(&signal_fs, fs);
+	for (size_t i = 0; i < ARRAY_LEN(stop_signals); i++)
+		if (sigaction(stop_signals[i], &sa, &fs->old_sa[i]) < 0)
+			goto err;
+	/* As libfuse does: a reader gone from a pipe we write to (the
+	 * readiness pipe) is an error return, not the end of the daemon. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, &fs->old_sa[ARRAY_LEN(stop_signals)]) < 0)
+		goto err;
+	return 0;
+err:
+	atomic_store(&signal_fs, NULL);
+	return ALPHAFS_ERR_IO;
+}
+
+void fs_signals_remove(struct fs *fs)
+{
+	for (size_t i = 0; i < ARRAY_LEN(stop_signals); i++)
+		sigaction(stop_signals[i], &fs->old_sa[i], NULL);
+	sigaction(SIGPIPE, &fs->old_sa[ARRAY_LEN(stop_signals)], NULL);
+	atomic_store(&signal_fs, NULL);
+}
+
+void fs_note_activity(struct fs *fs)
+{
+	atomic_store_explicit(&fs->last_activity_ns, clock_now_ns(),
+			      memory_order_relaxed);
+}
+
+bool fs_open_refused(struct fs *fs, fuse_req_t req)
+{
+	bool refused;
+
+	pthread_mutex_lock(&fs->lock);
+	refused = fs->closing && fuse_req_ctx(req)->pid != fs->self_tid;
+	pthread_mutex_unlock(&fs->lock);
+	return refused;
+}
+
+/* ---- the mount point ---------------------------------------------------- */
+
+/* The id of the mount on top at path into *id (0: nothing mounted there).
+ * Negative when the mount table cannot be read. */
+static int top_mount_id(const char *path, unsigned *id)
+{
+	struct mount_entry e;
+	char *text;
+	size_t len;
+	int rc;
+
+	rc = mountinfo_read(&text, &len);
+	if (rc < 0)
+		return rc;
+	rc = mountinfo_top(text, len, path, &e);
+	mem_free(text);
+	if (rc < 0)
+		return rc;
+	*id = rc == 1 ? e.id : 0;
+	return 0;
+}
+
+void fs_mount_remember(struct fs *fs)
+{
+	unsigned id = 0;
+
+	if (top_mount_id(fs->mountpoint, &id) < 0 || !id)
+		log_warn(FS, "%s: not found in the mount table; it will be "
+			     "unmounted by path without checking it is ours",
+			 fs->mountpoint);
+	fs->mount_id = id;
+}
+
+bool fs_mount_is_top(struct fs *fs)
+{
+	unsigned id = 0;
+
+	if (!fs->mount_id || top_mount_id(fs->mountpoint, &id) < 0)
+		return true; /* unknown: as libfuse would */
+	return id == fs->mount_id;
+}
+
+/* Runs fusermount3 FLAGS -q -- path with no output; returns its exit
+ * status, or -1 when it could not be run or did not end in time. */
+static int run_fusermount(const char *flags, const char *path)
+{
+	char *argv[] = { "fusermount3", (char *)flags, "-q", "--",
+			 (char *)path, NULL };
+	posix_spawn_file_actions_t fa;
+	uint64_t end = clock_now_ms() + HELPER_DEADLINE_MS;
+	int status = 0, rc;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		log_warn(FS, "cannot run fusermount3: %s", strerror(rc));
+		return -1;
+	}
+	while ((rc = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       clock_now_ms() < end)
+		clock_sleep_ms(5);
+	if (rc == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	return rc > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Step 4: detaches our mount from its path (lazily, so a process in the
+ * middle of a path lookup or an open we refuse does not make it EBUSY).
+ * New lookups see the directory underneath; the kernel ends the connection
+ * when the last user of the detached mount goes, at once when none is left.
+ */
+static void detach(struct fs *fs)
+{
+	int rc;
+
+	if (!fs_mount_is_top(fs)) {
+		log_info(FS, "%s: the mount on top there is not ours; not "
+			     "unmounting it",
+			 fs->mountpoint);
+		return;
+	}
+	if (geteuid() == 0)
+		rc = umount2(fs->mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW);
+	else
+		rc = run_fusermount("-uz", fs->mountpoint);
+	if (rc != 0)
+		log_warn(FS, "%s: cannot unmount (%s)", fs->mountpoint,
+			 rc < 0 ? strerror(errno) : "fusermount3 failed");
+}
+
+/*
+ * libfuse's fuse_session_unmount closes the device and then unmounts the
+ * path lazily, unless the descriptor polls POLLERR, libfuse's sign that the
+ * connection is gone already (lib/mount.c, fuse_kern_unmount). When the
+ * mount at our path is not ours (we detached it; or fusermount3 -uz did;
+ * or another is mounted over it), point the session's descriptor at the
+ * write end of a pipe without a reader, which polls POLLERR: dup2 closes
+ * /dev/fuse (ending the connection if it was not) and libfuse only closes
+ * the pipe, never unmounting what is at the path now. After the loop only
+ * (nothing else uses the descriptor then).
+ */
+static void disown_path(struct fs *fs)
+{
+	int p[2], fd = fuse_session_fd(fs->se);
+
+	if (fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		log_warn(FS, "cannot keep libfuse from unmounting %s: %s",
+			 fs->mountpoint, strerror(errno));
+		return;
+	}
+	close(p[0]);
+	if (dup2(p[1], fd) < 0)
+		log_warn(FS, "cannot keep libfuse from unmounting %s: %s",
+			 fs->mountpoint, strerror(errno));
+	close(p[1]);
+}
+
+void fs_session_unmount(struct fs *fs)
+{
+	if (!fs_mount_is_top(fs))
+		disown_path(fs);
+	fuse_session_unmount(fs->se);
+}
+
+/* ---- the stop thread ---------------------------------------------------- */
+
+/* Open files that still hold a reader (a flushed one was closed). */
+static size_t open_files_locked(struct fs *fs)
+{
+	size_t n = fs->stats.readers;
+
+	for (struct fs_handle *h = fs->snap_handles; h; h = h->next)
+		n += !h->flushed;
+	return n;
+}
+
+static void wait_locked(struct fs *fs, unsigned ms)
+{
+	struct timespec ts;
+
+	clock_deadline(&ts, ms);
+	pthread_cond_timedwait(&fs->drain_cond, &fs->lock, &ts);
+}
+
+/* The end of step 3's wait: FS_DRAIN_IDLE_MS after the last request on an
+ * open file (and not before `not_before`), FS_DRAIN_MAX_MS after `start`,
+ * or a second signal. */
+static bool waited_enough(struct fs *fs, uint64_t start, uint64_t not_before)
+{
+	uint64_t now = clock_now_ns();
+	uint64_t last = atomic_load_explicit(&fs->last_activity_ns,
+					     memory_order_relaxed);
+
+	if (atomic_load(&fs->stop_signals) > 1 ||
+	    now - start >= FS_DRAIN_MAX_MS * NS_PER_MS)
+		return true;
+	return now >= not_before && now - last >= FS_DRAIN_IDLE_MS * NS_PER_MS;
+}
+
+/* Step 3. Returns the files still open. */
+static size_t drain(struct fs *fs, uint64_t start)
+{
+	size_t left;
+
+	pthread_mutex_lock(&fs->lock);
+	while ((left = open_files_locked(fs)) > 0 && !fs->loop_ended &&
+	       !waited_enough(fs, start, 0))
+		wait_locked(fs, RETRY_MS);
+	pthread_mutex_unlock(&fs->lock);
+	return left;
+}
+
+/* Step 5's FLUSH switch: one open and close of our own file. */
+static void switch_flush_off(struct fs *fs)
+{
+	char path[MOUNTINFO_PATH_MAX];
+	bool needed;
+	int fd;
+
+	pthread_mutex_lock(&fs->lock);
+	needed = fs->snap_handles && !fs->flush_off;
+	pthread_mutex_unlock(&fs->lock);
+	if (!needed || !fs_mount_is_top(fs))
+		return;
+	snprintf(path, sizeof(path), "%s/info/device", fs->mountpoint);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || close(fd) < 0)
+		log_warn(FS, "%s: %s; a later close() of an open file may "
+			     "fail",
+			 path, strerror(errno));
+}
+
+/* Waits for the loop to end by itself (the kernel ends the connection
+ * when the last user of the detached mount goes), giving requests in
+ * flight GRACE_MS at least and, when every file was closed, as long as
+ * the drain would have waited for them; then ends it: sets libfuse's exit
+ * flag and interrupts the loop thread's sem_wait, over and over, since a
+ * signal landing just before sem_wait would be missed. */
+#define GRACE_MS 50u
+
+static void end_loop(struct fs *fs, uint64_t start, bool all_closed)
+{
+	uint64_t grace = clock_now_ns() + GRACE_MS * NS_PER_MS;
+	uint64_t end = clock_now_ms() + LOOP_END_DEADLINE_MS;
+
+	pthread_mutex_lock(&fs->lock);
+	while (!fs->loop_ended &&
+	       (all_closed ? !waited_enough(fs, start, grace)
+			   : clock_now_ns() < grace))
+		wait_locked(fs, RETRY_MS);
+	if (!fs->loop_ended)
+		fuse_session_exit(fs->se);
+	while (!fs->loop_ended && clock_now_ms() < end) {
+		pthread_mutex_unlock(&fs->lock);
+		/* Our own handler: in the loop thread it only cuts sem_wait. */
+		pthread_kill(fs->loop_thread, SIGTERM);
+		pthread_mutex_lock(&fs->lock);
+		if (!fs->loop_ended)
+			wait_locked(fs, RETRY_MS);
+	}
+	if (!fs->loop_ended)
+		log_err(FS, "the request loop did not end");
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static void stop(struct fs *fs)
+{
+	uint64_t start = clock_now_ns();
+	size_t left;
+
+	fs_note_activity(fs);
+	pthread_mutex_lock(&fs->lock);
+	fs->self_tid = gettid();
+	left = open_files_locked(fs);
+	pthread_mutex_unlock(&fs->lock);
+	log_info(FS, "stopping: %zu open file%s", left, left == 1 ? "" : "s");
+	fs_park_release_all(fs);
+	left = drain(fs, start);
+	if (left) {
+		log_warn(FS, "%zu file%s still open; leaving without %s", left,
+			 left == 1 ? "" : "s", left == 1 ? "it" : "them");
+		switch_flush_off(fs);
+	}
+	detach(fs);
+	end_loop(fs, start, left == 0);
+	log_info(FS, "stopped after %" PRIu64 " ms",
+		 (clock_now_ns() - start) / NS_PER_MS);
+}
+
+static void *stop_main(void *arg)
+{
+	struct fs *fs = arg;
+
+	for (;;) {
+		if (atomic_load(&fs->stop_signals) > 0) {
+			stop(fs);
+			return NULL;
+		}
+		pthread_mutex_lock(&fs->lock);
+		if (fs->loop_ended) {
+			pthread_mutex_unlock(&fs->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&fs->lock);
+		while (sem_wait(&fs->stop_sem) < 0 && errno == EINTR)
+			;
+	}
+}
+
+int fs_stopper_start(struct fs *fs, pthread_t *tid)
+{
+	pthread_mutex_lock(&fs->lock);
+	fs->loop_thread = pthread_self();
+	fs->loop_ended = false;
+	pthread_mutex_unlock(&fs->lock);
+	return fs_thread_create(tid, stop_main, fs);
+}
+
+void fs_stopper_join(struct fs *fs, pthread_t tid)
+{
+	pthread_mutex_lock(&fs->lock);
+	fs->loop_ended = true;
+	pthread_cond_broadcast(&fs->drain_cond);
+	pthread_mutex_unlock(&fs->lock);
+	sem_post(&fs->stop_sem);
+	pthread_join(tid, NULL);
+}
