@@ -270,7 +270,8 @@ struct fs {
 	pthread_t loop_thread;
 	bool loop_ended;
 	bool flush_off;		    /* FLUSH answered ENOSYS: no more come */
-	pid_t self_tid;		    /* the stop thread, whose opens pass */
+	pid_t self_pid;		    /* the FLUSH switch's helper: its opens
+				       pass while stopping (0: none) */
 };
 
 

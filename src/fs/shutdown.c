@@ -45,10 +45,8 @@
 #include <inttypes.h>
 #include <semaphore.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,8 +56,7 @@
 #define NS_PER_MS UINT64_C(1000000)
 /* Retry cadence of a refused (EBUSY) unmount and of the loop wake-up. */
 #define RETRY_MS 20
-/* Hang guards: fusermount3 to finish, the loop to notice it must end. */
-#define HELPER_DEADLINE_MS 10000
+/* Hang guard: the loop to notice it must end. */
 #define LOOP_END_DEADLINE_MS 10000
 
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -132,7 +129,8 @@ bool fs_open_refused(struct fs *fs, fuse_req_t req)
 	bool refused;
 
 	pthread_mutex_lock(&fs->lock);
-	refused = fs->closing && fuse_req_ctx(req)->pid != fs->self_tid;
+	refused = fs->closing &&
+		  (!fs->self_pid || fuse_req_ctx(req)->pid != fs->self_pid);
 	pthread_mutex_unlock(&fs->lock);
 	return refused;
 }
@@ -179,39 +177,6 @@ bool fs_mount_is_top(struct fs *fs)
 	return id == fs->mount_id;
 }
 
-/* Runs fusermount3 FLAGS -q -- path with no output; returns its exit
- * status, or -1 when it could not be run or did not end in time. */
-static int run_fusermount(const char *flags, const char *path)
-{
-	char *argv[] = { "fusermount3", (char *)flags, "-q", "--",
-			 (char *)path, NULL };
-	posix_spawn_file_actions_t fa;
-	uint64_t end = clock_now_ms() + HELPER_DEADLINE_MS;
-	int status = 0, rc;
-	pid_t pid;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, NULL);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		log_warn(FS, "cannot run fusermount3: %s", strerror(rc));
-		return -1;
-	}
-	while ((rc = waitpid(pid, &status, WNOHANG)) == 0 &&
-	       clock_now_ms() < end)
-		clock_sleep_ms(5);
-	if (rc == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return -1;
-	}
-	return rc > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /*
  * Step 4: detaches our mount from its path (lazily, so a process in the
  * middle of a path lookup or an open we refuse does not make it EBUSY).
@@ -228,13 +193,10 @@ static void detach(struct fs *fs)
 			 fs->mountpoint);
 		return;
 	}
-	if (geteuid() == 0)
-		rc = umount2(fs->mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW);
-	else
-		rc = run_fusermount("-uz", fs->mountpoint);
-	if (rc != 0)
-		log_warn(FS, "%s: cannot unmount (%s)", fs->mountpoint,
-			 rc < 0 ? strerror(errno) : "fusermount3 failed");
+	rc = mount_detach(fs->mountpoint);
+	if (rc < 0)
+		log_warn(FS, "%s: cannot unmount: %s", fs->mountpoint,
+			 alphafs_strerror(rc));
 }
 
 /*
@@ -319,12 +281,47 @@ static size_t drain(struct fs *fs, uint64_t start)
 	return left;
 }
 
-/* Step 5's FLUSH switch: one open and close of our own file. */
+/* How long the FLUSH switch's helper may take (a hang guard). */
+#define SWITCH_DEADLINE_MS 2000
+
+/* The helper process: once told to go, /bin/sh opens path as its input
+ * and exits, which closes it. It holds no descriptor of ours (above all
+ * not /dev/fuse: a helper stuck in its close would otherwise keep the
+ * connection, and itself, alive for ever). Between fork and exec only
+ * async-signal-safe calls: we are a multithreaded process. The exec also
+ * takes the helper out of any instrumentation the daemon runs under. */
+static void switch_helper(int go_fd, const char *path)
+{
+	char *const argv[] = { "sh", "-c", "exec <\"$1\"", "sh",
+			       (char *)path, NULL };
+	char *const envp[] = { NULL };
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	char go;
+
+	if (null_fd < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
+	    dup2(null_fd, STDERR_FILENO) < 0 || dup2(go_fd, STDIN_FILENO) < 0 ||
+	    close_range(STDERR_FILENO + 1, ~0u, 0) < 0 ||
+	    read(STDIN_FILENO, &go, 1) != 1)
+		_exit(1);
+	execve("/bin/sh", argv, envp);
+	_exit(1);
+}
+
+/*
+ * Step 5's FLUSH switch: one open and close of our own info/device, so
+ * that the kernel sends us a FLUSH to answer ENOSYS. Done by a child
+ * process, not by a thread of ours: a thread of the daemon blocked in a
+ * request to its own mount could never be killed, and under valgrind it
+ * holds the lock every thread needs to answer it. The child's open is let
+ * through fs_open_refused by its pid.
+ */
 static void switch_flush_off(struct fs *fs)
 {
 	char path[MOUNTINFO_PATH_MAX];
+	uint64_t end = clock_now_ms() + SWITCH_DEADLINE_MS;
+	int p[2], status = 0, rc = 0;
 	bool needed;
-	int fd;
+	pid_t pid;
 
 	pthread_mutex_lock(&fs->lock);
 	needed = fs->snap_handles && !fs->flush_off;
@@ -332,11 +329,40 @@ static void switch_flush_off(struct fs *fs)
 	if (!needed || !fs_mount_is_top(fs))
 		return;
 	snprintf(path, sizeof(path), "%s/info/device", fs->mountpoint);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || close(fd) < 0)
-		log_warn(FS, "%s: %s; a later close() of an open file may "
-			     "fail",
-			 path, strerror(errno));
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto err;
+	pid = fork();
+	if (pid == 0)
+		switch_helper(p[0], path);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		goto err;
+	}
+	pthread_mutex_lock(&fs->lock);
+	fs->self_pid = pid;
+	pthread_mutex_unlock(&fs->lock);
+	if (write(p[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	close(p[1]);
+	while ((rc = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       clock_now_ms() < end)
+		clock_sleep_ms(5);
+	pthread_mutex_lock(&fs->lock);
+	fs->self_pid = 0;
+	pthread_mutex_unlock(&fs->lock);
+	if (rc == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	if (rc == 0)
+		kill(pid, SIGKILL); /* reaped by init once we are gone */
+	log_warn(FS, "%s: the open and close that switch FLUSH off did not "
+		     "work; a later close() of a file left open may fail",
+		 path);
+	return;
+err:
+	log_warn(FS, "cannot switch FLUSH off: %s; a later close() of a file "
+		     "left open may fail",
+		 strerror(errno));
 }
 
 /* Waits for the loop to end by itself (the kernel ends the connection
@@ -379,7 +405,6 @@ static void stop(struct fs *fs)
 
 	fs_note_activity(fs);
 	pthread_mutex_lock(&fs->lock);
-	fs->self_tid = gettid();
 	left = open_files_locked(fs);
 	pthread_mutex_unlock(&fs->lock);
 	log_info(FS, "stopping: %zu open file%s", left, left == 1 ? "" : "s");

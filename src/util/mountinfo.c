@@ -17,7 +17,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -232,4 +236,48 @@ int mountinfo_read(char **text, size_t *len)
 	*text = (char *)buf_steal(&b, len);
 	(*len)--;
 	return 0;
+}
+
+/* How long fusermount3 may take to detach a mount (a hang guard). */
+#define FUSERMOUNT_DEADLINE_MS 10000
+
+/* Runs fusermount3 -uz -q -- path with no output; returns its exit status,
+ * or -1 when it could not be run or did not end in time. */
+static int run_fusermount_detach(const char *path)
+{
+	char *argv[] = { "fusermount3", "-uz", "-q", "--", (char *)path, NULL };
+	uint64_t end = clock_now_ms() + FUSERMOUNT_DEADLINE_MS;
+	posix_spawn_file_actions_t fa;
+	int status = 0, rc;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	while ((rc = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       clock_now_ms() < end)
+		clock_sleep_ms(5);
+	if (rc == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	return rc > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int mount_detach(const char *path)
+{
+	if (geteuid() == 0) {
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			return 0;
+		return errno == EPERM ? ALPHAFS_ERR_ACCESS : ALPHAFS_ERR_IO;
+	}
+	/* fusermount3 (setuid) detaches FUSE mounts of the calling user. */
+	return run_fusermount_detach(path) == 0 ? 0 : ALPHAFS_ERR_ACCESS;
 }

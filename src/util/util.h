@@ -215,4 +215,13 @@ int mountinfo_top(const char *text, size_t len, const char *path,
  */
 int mountinfo_read(char **text, size_t *len);
 
+/*
+ * Detaches the mount on top at path from the tree, lazily (umount2
+ * MNT_DETACH as root, fusermount3 -uz otherwise: a user may detach only
+ * FUSE mounts of their own). Files open on it stay usable until closed.
+ * Returns 0, ALPHAFS_ERR_ACCESS (not allowed, or fusermount3 failed) or
+ * ALPHAFS_ERR_IO. Thread: any; waits at most 10 s for fusermount3.
+ */
+int mount_detach(const char *path);
+
 #endif
