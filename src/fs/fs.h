@@ -28,15 +28,16 @@
  *      reads in progress finish their frame, then get EOF; FLUSH is
  *      answered ENOSYS (the kernel stops sending it: close() succeeds
  *      even after we are gone);
- *   2. waits for the open files to be released (at most FS_DRAIN_IDLE_MS
+ *   2. waits for the open files to be closed (at most FS_DRAIN_IDLE_MS
  *      after the last request on one, FS_DRAIN_MAX_MS in all);
- *   3. unmounts by path (umount2 / fusermount3 -u) once nothing is open,
- *      so the kernel ends the connection and the loop returns by itself;
- *   4. or, if something stays open, switches FLUSH off if needed and ends
- *      the loop (fuse_session_exit, then a signal to the loop thread);
- * then fs_unmount closes the session (fuse_session_unmount: the device,
- * then a lazy unmount of the path, skipped when the mount there is not
- * ours any more). fusermount3 -u from outside takes step 3's path.
+ *   3. detaches the mount from its path (lazily; only if the mount on top
+ *      there is ours), so the kernel ends the connection once nothing
+ *      uses it and the loop returns by itself;
+ *   4. or, if a file stays open, ends the loop (fuse_session_exit, then a
+ *      signal to the loop thread);
+ * then fs_unmount closes the session's device (fuse_session_unmount, kept
+ * from unmounting by path a mount that is not ours). fusermount3 -u from
+ * outside ends the connection, and the loop, as in step 3.
  *
  * Lock order: fs->lock, then the frame store's (leaf) lock. Neither is held
  * while replying to the kernel or calling fuse_req_interrupt_func. Store

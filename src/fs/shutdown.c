@@ -17,28 +17,31 @@
  *      FLUSH is answered ENOSYS from now on, which the kernel takes as
  *      success and as "never send FLUSH again" (fuse_flush, fc->no_flush),
  *      so a close() after we are gone returns 0 instead of ENOTCONN.
- *   3. Wait for the open files to be released, for as long as their
- *      readers keep using them but no more than FS_DRAIN_IDLE_MS after the
- *      last request and FS_DRAIN_MAX_MS in all (a reader that never reads
- *      again does not hold us). A second signal cuts the wait short.
- *   4. With nothing open: unmount by path (umount2, or fusermount3 -u when
- *      not root) while the loop still answers; the kernel then ends the
- *      connection and the loop returns on its own (ENODEV). A busy mount
- *      (EBUSY) is retried until the wait of step 3 ends.
- *   5. Otherwise (a reader still holds a file): if a snapshot file is
- *      still open and FLUSH was not switched off yet, open and close
- *      info/device ourselves to switch it off (step 2); then end the loop
- *      (fuse_session_exit, and SIGTERM to the loop thread, repeated, since
+ *   3. Wait for the open files to be closed, for as long as their readers
+ *      keep using them, but no more than FS_DRAIN_IDLE_MS after the last
+ *      request on one and FS_DRAIN_MAX_MS in all: a reader that never
+ *      reads again does not hold us. A second signal cuts the wait short.
+ *   4. If a snapshot file (FLUSH on close) is still open and no FLUSH was
+ *      answered ENOSYS yet, have a helper process open and close
+ *      info/device, so that one is (switch_flush_off).
+ *   5. Detach the mount from its path (umount2 MNT_DETACH, or fusermount3
+ *      -uz when not root), only if the mount on top there is ours. Lazily:
+ *      a process in the middle of a lookup, or of an open we refuse, would
+ *      make a plain unmount fail (EBUSY). New lookups now see the directory
+ *      underneath; the kernel ends the connection as soon as the detached
+ *      mount has no user left (at once when every file was closed), and
+ *      the loop returns by itself (ENODEV).
+ *   6. Otherwise, after a short grace, end the loop ourselves: libfuse's
+ *      exit flag, and SIGTERM to the loop thread, repeated, since
  *      fuse_session_loop_mt only looks at the flag when its sem_wait is
- *      interrupted); fs_unmount then lets libfuse close the device and
- *      detach the mount lazily. The remaining reader's next read fails
- *      (ENOTCONN); its close() succeeds.
+ *      interrupted. A file still open then fails its next read (ENOTCONN)
+ *      and closes with 0.
+ * fs_unmount then closes the device through fuse_session_unmount, which
+ * unmounts by path only when the mount on top at the path is still ours
+ * (disown_path): never someone else's mount, nor one stacked over ours.
  *
- * An unmount from outside (fusermount3 -u, refused by the kernel while a
- * file is open) ends the loop through step 4's path: the kernel ends the
- * connection once nothing is open. fs_unmount never unmounts by path a
- * mount that is no longer ours at the top of the mount point (detached
- * with -uz, or covered by another mount): see disown_path.
+ * An unmount from outside (fusermount3 -u, which the kernel refuses while
+ * a file is open) ends the connection, and the loop, the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
