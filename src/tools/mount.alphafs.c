@@ -9,7 +9,10 @@
  * (unless -f/-d) keeping a readiness pipe -> open the camera (libusb is
  * initialised after the fork: its contexts do not survive one) -> FUSE
  * session, signal handlers, mount -> tell the parent "ok" or the one-line
- * error -> loop -> release readers, unmount, stop the camera -> free.
+ * error -> loop (a signal ends it the way fs/shutdown.c describes: readers
+ * first) -> unmount, stop the camera -> free. Before all that, the mount
+ * point is checked: a dead FUSE mount there is detached, a live alphafs
+ * refused (check_mountpoint).
  * The parent exits 0 on "ok", else prints the line and exits 1, so errors
  * at start reach the shell.
  */
@@ -333,9 +336,10 @@ static void get_status(void *arg, struct camera_status *out)
 	camera_get_status(arg, out);
 }
 
-/* exit_on_disconnect: leave through libfuse's own SIGTERM handler so the
- * mount is taken down cleanly; exit() here would leave a dead mount
- * ("Transport endpoint is not connected", as jmtpfs does). */
+/* exit_on_disconnect: leave through our SIGTERM handler (fs/shutdown.c)
+ * so that readers end cleanly and the mount is taken down; exit() here
+ * would leave a dead mount ("Transport endpoint is not connected", as
+ * jmtpfs does). */
 static void handle_store_exit(void *arg)
 {
 	struct daemon *d = arg;

@@ -70,7 +70,7 @@ def help_version():
     check(r.returncode == 0, "--help exit")
     for word in ("emulate", "fps=", "reconnect_timeout=",
                  "exit_on_disconnect", "stale_frames", "emu_fault=",
-                 "allow_other"):
+                 "recover", "stack", "allow_other"):
         check(word in r.stdout + r.stderr, "--help lacks " + word)
     r = subprocess.run([MOUNT, "--version"], capture_output=True, text=True)
     check(r.returncode == 0 and "mount.alphafs" in r.stdout, "--version")
