@@ -404,13 +404,18 @@ static void end_loop(struct fs *fs, uint64_t start, bool all_closed)
 static void stop(struct fs *fs)
 {
 	uint64_t start = clock_now_ns();
-	size_t left;
+	size_t left, mid = 0;
 
 	fs_note_activity(fs);
 	pthread_mutex_lock(&fs->lock);
 	left = open_files_locked(fs);
+	for (struct fs_reader *rd = fs->readers.next; rd != &fs->readers;
+	     rd = rd->next)
+		mid += rd->cur && rd->off > 0;
 	pthread_mutex_unlock(&fs->lock);
-	log_info(FS, "stopping: %zu open file%s", left, left == 1 ? "" : "s");
+	log_info(FS, "stopping: %zu open file%s, %zu stream reader%s in the "
+		     "middle of a frame",
+		 left, left == 1 ? "" : "s", mid, mid == 1 ? "" : "s");
 	fs_park_release_all(fs);
 	left = drain(fs, start);
 	if (left) {

@@ -41,9 +41,13 @@ CLIENT = os.path.join(HERE, "stop_client.py")
 ROUNDS = int(os.environ.get("ALPHAFS_STOP_ROUNDS", "3"))
 STREAMERS = 8
 COPIERS = 4
-# (read size, pause after each read in s): mid-frame most of the time.
-STREAM_SHAPES = [(4093, 0.002), (1021, 0.0005), (65536, 0.0), (8191, 0.004),
-                 (4093, 0.001), (131072, 0.0), (2039, 0.001), (16381, 0.003)]
+# (read size, pause after each read in s). The emulated frames are about
+# 10 KB, one every 33 ms: most shapes take 15 to 40 ms to read one, so at
+# any moment most readers are in the middle of a frame, not waiting for
+# the next (the daemon's log says how many were, at fs:info). One reads
+# whole frames at once, as ffmpeg does.
+STREAM_SHAPES = [(1021, 0.003), (509, 0.001), (2039, 0.006), (4093, 0.012),
+                 (1021, 0.002), (3001, 0.008), (65536, 0.0), (251, 0.0002)]
 # Ends of a copy loop: its next open refused while stopping, or no such
 # file once the mount is gone.
 COPY_ENDS = ("ENODEV", "ENOENT")
