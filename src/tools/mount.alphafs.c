@@ -33,6 +33,7 @@
 #include "emu/emu.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "mountpoint.h"
 #include "util/util.h"
 
 #define PROG "mount.alphafs"
@@ -509,165 +510,6 @@ static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 
 /* ---- arguments ----------------------------------------------------------- */
 
-/* The mount on top at the canonical path mp: 1 with *top filled, 0 when
- * nothing is mounted there, negative when the table cannot be read. */
-static int mount_at(const char *mp, struct mount_entry *top)
-{
-	char *text;
-	size_t len;
-	int rc = mountinfo_read(&text, &len);
-
-	if (rc < 0)
-		return rc;
-	rc = mountinfo_top(text, len, mp, top);
-	mem_free(text);
-	return rc;
-}
-
-static bool is_alphafs(const struct mount_entry *m)
-{
-	return !strcmp(m->fstype, "fuse.alphafs");
-}
-
-/*
- * A dead FUSE mount at mp (its daemon is gone: "Transport endpoint is not
- * connected"). Nothing can use it any more, so a dead alphafs is detached
- * (lazily: a process still holding a file there keeps its ENOTCONN) and
- * mp used afresh; a dead mount of another filesystem only with -o recover.
- */
-static int recover_dead(const struct options *o, const char *mp,
-			const struct mount_entry *top)
-{
-	int rc;
-
-	if (!is_alphafs(top) && !o->recover) {
-		fprintf(stderr, PROG ": mountpoint %s: %s (a dead %s mount: "
-				"run fusermount3 -uz %s, or add -o recover)\n",
-			mp, strerror(ENOTCONN), top->fstype, mp);
-		return -1;
-	}
-	rc = mount_detach(mp);
-	if (rc < 0) {
-		fprintf(stderr, PROG ": mountpoint %s: a dead %s mount that "
-				"cannot be detached (%s); its owner or root can: "
-				"fusermount3 -uz %s\n",
-			mp, top->fstype, alphafs_strerror(rc), mp);
-		return -1;
-	}
-	fprintf(stderr, PROG ": %s: detached a dead %s mount (%s) whose "
-			"daemon had gone\n",
-		mp, top->fstype, top->source);
-	return 0;
-}
-
-/* Resolves arg to a canonical path in out (PATH_MAX). A dead mount at
- * the last component cannot be resolved itself: its parent can. */
-static int canonical(const char *arg, char *out)
-{
-	char dir[PATH_MAX], parent[PATH_MAX], *base;
-	size_t n = strlen(arg);
-	int w;
-
-	if (realpath(arg, out))
-		return 0;
-	if (errno != ENOTCONN || n >= sizeof(dir))
-		return -1;
-	memcpy(dir, arg, n + 1);
-	while (n > 1 && dir[n - 1] == '/')
-		dir[--n] = '\0';
-	base = strrchr(dir, '/');
-	if (base)
-		*base++ = '\0';
-	else
-		base = dir;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") ||
-	    !realpath(base == dir ? "." : dir[0] ? dir : "/", parent)) {
-		errno = ENOTCONN;
-		return -1;
-	}
-	w = snprintf(out, PATH_MAX, "%s/%s", strcmp(parent, "/") ? parent : "",
-		     base);
-	if (w < 0 || w >= PATH_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-/* stat(2) that asks the filesystem rather than the kernel's attribute
- * cache: a dead FUSE mount answers a cached stat of its root for as long
- * as the attributes were valid (an hour for our directories), and only a
- * fresh one tells it is dead (ENOTCONN). Returns 0 or the errno. */
-static int stat_fresh(const char *path, struct stat *st)
-{
-	struct statx sx;
-
-	if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_TYPE | STATX_MODE,
-		  &sx) == 0) {
-		memset(st, 0, sizeof(*st));
-		st->st_mode = sx.stx_mode;
-		return 0;
-	}
-	if (errno != ENOSYS)
-		return errno;
-	return stat(path, st) < 0 ? errno : 0; /* a kernel before 4.11 */
-}
-
-/* Dead mounts stacked at one mount point that we detach, at most. */
-#define RECOVER_MAX 4
-
-/*
- * Checks (and repairs) the mount point: it must be a directory; a dead
- * FUSE mount there is detached (recover_dead); a live alphafs there is
- * refused unless -o stack, so that a second daemon never stacks silently.
- * The mount table is read before the path is touched.
- */
-static int check_mountpoint(const struct options *o, const char *arg,
-			    char *out)
-{
-	struct mount_entry top;
-	struct stat st;
-	int have = 0, e = 0;
-
-	if (canonical(arg, out) < 0) {
-		fprintf(stderr, PROG ": mountpoint %s: %s%s\n", arg,
-			strerror(errno),
-			errno == ENOTCONN ? " (a dead mount? run fusermount3 "
-					    "-uz on it first)"
-					  : "");
-		return -1;
-	}
-	for (int i = 0; i <= RECOVER_MAX; i++) {
-		have = mount_at(out, &top);
-		e = stat_fresh(out, &st);
-		if (e != ENOTCONN || have != 1 ||
-		    strncmp(top.fstype, "fuse", 4) || i == RECOVER_MAX)
-			break;
-		if (recover_dead(o, out, &top) < 0)
-			return -1;
-	}
-	if (e) {
-		fprintf(stderr, PROG ": mountpoint %s: %s%s\n", arg,
-			strerror(e),
-			e == ENOTCONN ? " (a dead mount? run fusermount3 -uz "
-					"on it, or add -o recover)"
-				      : "");
-		return -1;
-	}
-	if (have == 1 && is_alphafs(&top) && !o->stack) {
-		fprintf(stderr, PROG ": mountpoint %s: already an alphafs mount "
-				"(%s); unmount it first (fusermount3 -u %s), or "
-				"add -o stack to mount over it\n",
-			out, top.source, out);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, PROG ": mountpoint %s: not a directory\n", arg);
-		return -1;
-	}
-	return 0;
-}
-
 static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
@@ -734,7 +576,8 @@ static int run(struct options *o, struct fuse_args *args)
 		return 1;
 	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
-	if (check_mountpoint(o, o->pos[o->npos - 1], mp) < 0 ||
+	if (mountpoint_check(o->pos[o->npos - 1], mp, o->recover, o->stack) <
+		    0 ||
 	    setup_source(o, &d) < 0)
 		return 1;
 	d.mountpoint = mp;
