@@ -230,7 +230,7 @@ struct fs_advert {
 };
 
 /* Shutdown: how long the open files may keep us (shutdown.c, step 3). */
-#define FS_DRAIN_IDLE_MS 800u /* after the last request on an open file */
+#define FS_DRAIN_IDLE_MS 700u /* after the last request on an open file */
 #define FS_DRAIN_MAX_MS 5000u  /* in all */
 
 struct fs {

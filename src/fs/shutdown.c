@@ -57,7 +57,8 @@
 #include "util/util.h"
 
 #define NS_PER_MS UINT64_C(1000000)
-/* Retry cadence of a refused (EBUSY) unmount and of the loop wake-up. */
+/* The stop thread's slot: how often it looks at the open files while it
+ * waits (drain_clock), and how often it interrupts the loop thread. */
 #define RETRY_MS 20
 /* Hang guard: the loop to notice it must end. */
 #define LOOP_END_DEADLINE_MS 10000
@@ -93,24 +94,32 @@ int fs_signals_install(struct fs *fs)
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: the loop thread waits in sem_wait, which SA_RESTART
 	 * would restart (signal(7)), and it must look at libfuse's exit flag
-	 * when we interrupt it (end_loop). Only that thread takes these
-	 * signals: every other thread blocks them (fs_thread_create, libfuse's
-	 * workers). */
+	 * when we interrupt it (end_loop). Our threads and libfuse's workers
+	 * block these signals, so a process-directed one lands in the loop
+	 * thread too (or in a library's thread, where the handler is just as
+	 * harmless). */
 	sa.sa_flags = 0;
 	sa.sa_handler = handle_stop_signal;
 	atomic_store(&signal_fs, fs);
-	for (size_t i = 0; i < ARRAY_LEN(stop_signals); i++)
-		if (sigaction(stop_signals[i], &sa, &fs->old_sa[i]) < 0)
-			goto err;
-	/* As libfuse does: a reader gone from a pipe we write to (the
-	 * readiness pipe) is an error return, not the end of the daemon. */
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, &fs->old_sa[ARRAY_LEN(stop_signals)]) < 0)
-		goto err;
+	for (size_t i = 0; i < ARRAY_LEN(fs->old_sa); i++) {
+		/* As libfuse does, SIGPIPE last and ignored: a reader gone from
+		 * a pipe we write to (the readiness pipe) is an error return,
+		 * not the end of the daemon. */
+		int sig = i < ARRAY_LEN(stop_signals) ? stop_signals[i] : SIGPIPE;
+
+		if (sig == SIGPIPE)
+			sa.sa_handler = SIG_IGN;
+		if (sigaction(sig, &sa, &fs->old_sa[i]) < 0) {
+			while (i-- > 0)
+				sigaction(i < ARRAY_LEN(stop_signals)
+						  ? stop_signals[i]
+						  : SIGPIPE,
+					  &fs->old_sa[i], NULL);
+			atomic_store(&signal_fs, NULL);
+			return ALPHAFS_ERR_IO;
+		}
+	}
 	return 0;
-err:
-	atomic_store(&signal_fs, NULL);
-	return ALPHAFS_ERR_IO;
 }
 
 void fs_signals_remove(struct fs *fs)
@@ -248,38 +257,75 @@ static size_t open_files_locked(struct fs *fs)
 	return n;
 }
 
-static void wait_locked(struct fs *fs, unsigned ms)
-{
-	struct timespec ts;
+/*
+ * Step 3's clock. Time is counted twice: on the wall clock, and in whole
+ * RETRY_MS slots that the stop thread saw pass while awake. Both must say
+ * "long enough". When the daemon is starved of CPU (a loaded machine, or
+ * valgrind), its workers cannot take the readers' requests either, so wall
+ * time alone would call a busy reader idle; slots only pass while we run.
+ */
+struct drain_clock {
+	uint64_t start_ns;
+	uint64_t slot_ns;  /* when the last slot was counted */
+	uint64_t seen_ns;  /* last_activity_ns at the last look */
+	unsigned quiet;	   /* slots since it last changed */
+	unsigned slots;	   /* slots since start_ns */
+};
 
-	clock_deadline(&ts, ms);
-	pthread_cond_timedwait(&fs->drain_cond, &fs->lock, &ts);
+static void drain_clock_init(struct drain_clock *c)
+{
+	c->start_ns = c->slot_ns = clock_now_ns();
+	c->seen_ns = 0;
+	c->quiet = c->slots = 0;
 }
 
-/* The end of step 3's wait: FS_DRAIN_IDLE_MS after the last request on an
- * open file (and not before `not_before`), FS_DRAIN_MAX_MS after `start`,
- * or a second signal. */
-static bool waited_enough(struct fs *fs, uint64_t start, uint64_t not_before)
+/* Waits on drain_cond for at most one slot; counts a slot when at least
+ * RETRY_MS passed since the last one (however late we woke: one). */
+static void wait_slot_locked(struct fs *fs, struct drain_clock *c)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_deadline(&ts, RETRY_MS);
+	pthread_cond_timedwait(&fs->drain_cond, &fs->lock, &ts);
+	now = clock_now_ns();
+	if (now - c->slot_ns >= RETRY_MS * NS_PER_MS) {
+		c->slot_ns = now;
+		c->slots++;
+		c->quiet++;
+	}
+}
+
+/* The end of step 3's wait: FS_DRAIN_IDLE_MS with no request on an open
+ * file, FS_DRAIN_MAX_MS in all, or a second signal. */
+static bool waited_enough(struct fs *fs, struct drain_clock *c)
 {
 	uint64_t now = clock_now_ns();
 	uint64_t last = atomic_load_explicit(&fs->last_activity_ns,
 					     memory_order_relaxed);
 
-	if (atomic_load(&fs->stop_signals) > 1 ||
-	    now - start >= FS_DRAIN_MAX_MS * NS_PER_MS)
+	if (last != c->seen_ns) {
+		c->seen_ns = last;
+		c->quiet = 0;
+	}
+	if (atomic_load(&fs->stop_signals) > 1)
 		return true;
-	return now >= not_before && now - last >= FS_DRAIN_IDLE_MS * NS_PER_MS;
+	if (now - c->start_ns >= FS_DRAIN_MAX_MS * NS_PER_MS &&
+	    c->slots >= FS_DRAIN_MAX_MS / RETRY_MS)
+		return true;
+	return now - last >= FS_DRAIN_IDLE_MS * NS_PER_MS &&
+	       c->quiet >= FS_DRAIN_IDLE_MS / RETRY_MS;
 }
 
 /* Step 3. Returns the files still open. */
-static size_t drain(struct fs *fs, uint64_t start)
+static size_t drain(struct fs *fs, struct drain_clock *c)
 {
 	size_t left;
 
 	pthread_mutex_lock(&fs->lock);
 	while ((left = open_files_locked(fs)) > 0 && !fs->loop_ended &&
-	       !waited_enough(fs, start, 0))
-		wait_locked(fs, RETRY_MS);
+	       !waited_enough(fs, c))
+		wait_slot_locked(fs, c);
 	pthread_mutex_unlock(&fs->lock);
 	return left;
 }
@@ -376,16 +422,15 @@ err:
  * signal landing just before sem_wait would be missed. */
 #define GRACE_MS 50u
 
-static void end_loop(struct fs *fs, uint64_t start, bool all_closed)
+static void end_loop(struct fs *fs, struct drain_clock *c, bool all_closed)
 {
 	uint64_t grace = clock_now_ns() + GRACE_MS * NS_PER_MS;
 	uint64_t end = clock_now_ms() + LOOP_END_DEADLINE_MS;
 
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->loop_ended &&
-	       (all_closed ? !waited_enough(fs, start, grace)
-			   : clock_now_ns() < grace))
-		wait_locked(fs, RETRY_MS);
+	       (clock_now_ns() < grace || (all_closed && !waited_enough(fs, c))))
+		wait_slot_locked(fs, c);
 	if (!fs->loop_ended)
 		fuse_session_exit(fs->se);
 	while (!fs->loop_ended && clock_now_ms() < end) {
@@ -394,7 +439,7 @@ static void end_loop(struct fs *fs, uint64_t start, bool all_closed)
 		pthread_kill(fs->loop_thread, SIGTERM);
 		pthread_mutex_lock(&fs->lock);
 		if (!fs->loop_ended)
-			wait_locked(fs, RETRY_MS);
+			wait_slot_locked(fs, c);
 	}
 	if (!fs->loop_ended)
 		log_err(FS, "the request loop did not end");
@@ -403,7 +448,7 @@ static void end_loop(struct fs *fs, uint64_t start, bool all_closed)
 
 static void stop(struct fs *fs)
 {
-	uint64_t start = clock_now_ns();
+	struct drain_clock clock;
 	size_t left, mid = 0;
 
 	fs_note_activity(fs);
@@ -417,16 +462,17 @@ static void stop(struct fs *fs)
 		     "middle of a frame",
 		 left, left == 1 ? "" : "s", mid, mid == 1 ? "" : "s");
 	fs_park_release_all(fs);
-	left = drain(fs, start);
+	drain_clock_init(&clock);
+	left = drain(fs, &clock);
 	if (left) {
 		log_warn(FS, "%zu file%s still open; leaving without %s", left,
 			 left == 1 ? "" : "s", left == 1 ? "it" : "them");
 		switch_flush_off(fs);
 	}
 	detach(fs);
-	end_loop(fs, start, left == 0);
+	end_loop(fs, &clock, left == 0);
 	log_info(FS, "stopped after %" PRIu64 " ms",
-		 (clock_now_ns() - start) / NS_PER_MS);
+		 (clock_now_ns() - clock.start_ns) / NS_PER_MS);
 }
 
 static void *stop_main(void *arg)
@@ -434,16 +480,18 @@ static void *stop_main(void *arg)
 	struct fs *fs = arg;
 
 	for (;;) {
+		bool ended;
+
+		/* Unmounted from outside: nothing left to stop. */
+		pthread_mutex_lock(&fs->lock);
+		ended = fs->loop_ended;
+		pthread_mutex_unlock(&fs->lock);
+		if (ended)
+			return NULL;
 		if (atomic_load(&fs->stop_signals) > 0) {
 			stop(fs);
 			return NULL;
 		}
-		pthread_mutex_lock(&fs->lock);
-		if (fs->loop_ended) {
-			pthread_mutex_unlock(&fs->lock);
-			return NULL;
-		}
-		pthread_mutex_unlock(&fs->lock);
 		while (sem_wait(&fs->stop_sem) < 0 && errno == EINTR)
 			;
 	}
