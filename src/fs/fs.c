@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The FUSE session: creation, the operations table, the multithreaded loop
- * and an orderly end (parked readers released before the session goes).
+ * and an orderly end (the order is in fs.h; shutdown.c runs it).
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,6 +43,10 @@ static void handle_open(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs *fs = req_fs(req);
 
+	if (fs_open_refused(fs, req)) {
+		fuse_reply_err(req, fs_node_get(ino) ? ENODEV : ENOENT);
+		return;
+	}
 	switch (ino) {
 	case FS_INO_LATEST:
 		fs_latest_open(fs, req, fi);
@@ -64,6 +69,7 @@ static void handle_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct fs_handle *h = fi_handle(fi);
 
+	fs_note_activity(req_fs(req));
 	/* Dispatch on ino, not on *h: the handle was filled by the open on
 	 * another worker, and only fs->lock (taken by both) orders that for
 	 * thread checkers; the kernel's own ordering is invisible to them. */
@@ -78,6 +84,7 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
+	fs_note_activity(req_fs(req));
 	if (ino == FS_INO_STREAM)
 		fs_stream_release(req_fs(req), h);
 	else
@@ -90,19 +97,30 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
  * may reach us after the same process has stat'ed the file again. A
  * flushed handle no longer describes what that process reads, so a stat
  * must not answer from it (snap.c), or stat and the next open disagree.
+ *
+ * While stopping, FLUSH is answered ENOSYS: the kernel turns that into
+ * success for this close() and never sends FLUSH on this connection again
+ * (fs/fuse/file.c, fuse_flush: fc->no_flush), so a file closed after the
+ * daemon has gone closes with 0 instead of ENOTCONN (shutdown.c).
  */
 static void handle_flush(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_file_info *fi)
 {
 	struct fs *fs = req_fs(req);
 	struct fs_handle *h = fi_handle(fi);
+	bool off;
 
-	if (ino != FS_INO_STREAM && h) {
-		pthread_mutex_lock(&fs->lock);
+	fs_note_activity(fs);
+	pthread_mutex_lock(&fs->lock);
+	if (ino != FS_INO_STREAM && h)
 		h->flushed = true;
-		pthread_mutex_unlock(&fs->lock);
+	off = fs->closing;
+	if (off) {
+		fs->flush_off = true;
+		pthread_cond_broadcast(&fs->drain_cond);
 	}
-	fuse_reply_err(req, 0);
+	pthread_mutex_unlock(&fs->lock);
+	fuse_reply_err(req, off ? ENOSYS : 0);
 }
 
 static void handle_poll(fuse_req_t req, fuse_ino_t ino,
@@ -110,6 +128,7 @@ static void handle_poll(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
+	fs_note_activity(req_fs(req));
 	if (ino == FS_INO_STREAM) {
 		fs_stream_poll(req_fs(req), req, h, ph);
 		return;
@@ -148,7 +167,9 @@ struct fs *fs_create(const struct fs_config *cfg)
 	fs->readers.next = fs->readers.prev = &fs->readers;
 	pthread_mutex_init(&fs->lock, NULL);
 	clock_cond_init(&fs->timer_cond);
+	clock_cond_init(&fs->drain_cond);
 	pthread_cond_init(&fs->idle_cond, NULL);
+	sem_init(&fs->stop_sem, 0, 0);
 	fs->listener_id =
 		frame_store_add_listener(cfg->store, fs_park_handle_store, fs);
 	if (fs->listener_id < 0) {
@@ -163,13 +184,25 @@ struct fs *fs_create(const struct fs_config *cfg)
 int fs_mount(struct fs *fs, struct fuse_args *args, const char *mountpoint,
 	     char *err, size_t cap)
 {
+	char *canon = realpath(mountpoint, NULL);
+
+	/* Canonical, as the mount table shows it (shutdown.c compares). */
+	mem_free(fs->mountpoint);
+	fs->mountpoint = mem_strdup(canon ? canon : mountpoint);
+	free(canon); /* from realpath's malloc */
+	if (!fs->mountpoint) {
+		snprintf(err, cap, "out of memory");
+		return ALPHAFS_ERR_NOMEM;
+	}
 	fs->se = fuse_session_new(args, ops_table(), sizeof(struct fuse_lowlevel_ops),
 				  fs);
 	if (!fs->se) {
 		snprintf(err, cap, "invalid FUSE options (see --help)");
 		return ALPHAFS_ERR_INVALID;
 	}
-	if (fuse_set_signal_handlers(fs->se) != 0) {
+	/* Ours, not fuse_set_signal_handlers: a signal must not end the loop
+	 * before the readers are done (shutdown.c). */
+	if (fs_signals_install(fs) != 0) {
 		snprintf(err, cap, "cannot install signal handlers");
 		goto err_session;
 	}
@@ -179,11 +212,12 @@ int fs_mount(struct fs *fs, struct fuse_args *args, const char *mountpoint,
 		goto err_session;
 	}
 	fs->mounted = true;
+	fs_mount_remember(fs);
 	return 0;
 
 err_session:
 	if (fs->handlers_set)
-		fuse_remove_signal_handlers(fs->se);
+		fs_signals_remove(fs);
 	fs->handlers_set = false;
 	fuse_session_destroy(fs->se);
 	fs->se = NULL;
@@ -193,7 +227,7 @@ err_session:
 int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd)
 {
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	pthread_t timer;
+	pthread_t timer, stopper;
 	int rc;
 
 	if (!lc)
@@ -205,7 +239,13 @@ int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd)
 		fuse_loop_cfg_destroy(lc);
 		return ALPHAFS_ERR_NOMEM;
 	}
+	if (fs_stopper_start(fs, &stopper) < 0) {
+		fs_timer_stop(fs, timer);
+		fuse_loop_cfg_destroy(lc);
+		return ALPHAFS_ERR_NOMEM;
+	}
 	rc = fuse_session_loop_mt(fs->se, lc);
+	fs_stopper_join(fs, stopper);
 	fs_timer_stop(fs, timer);
 	fuse_loop_cfg_destroy(lc);
 	log_info(FS, "session loop ended (%d)", rc);
@@ -225,10 +265,10 @@ void fs_unmount(struct fs *fs)
 	fs_shutdown(fs);
 	fs_park_detach(fs);
 	if (fs->handlers_set)
-		fuse_remove_signal_handlers(fs->se);
+		fs_signals_remove(fs);
 	fs->handlers_set = false;
 	if (fs->mounted)
-		fuse_session_unmount(fs->se);
+		fs_session_unmount(fs);
 	fs->mounted = false;
 	fuse_session_destroy(fs->se);
 	fs->se = NULL;
@@ -255,8 +295,11 @@ void fs_destroy(struct fs *fs)
 	fs_adverts_clear_locked(fs);
 	pthread_mutex_unlock(&fs->lock);
 	pthread_cond_destroy(&fs->idle_cond);
+	pthread_cond_destroy(&fs->drain_cond);
 	pthread_cond_destroy(&fs->timer_cond);
 	pthread_mutex_destroy(&fs->lock);
+	sem_destroy(&fs->stop_sem);
+	mem_free(fs->mountpoint);
 	mem_free(fs);
 }
 

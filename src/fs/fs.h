@@ -22,8 +22,26 @@
  * runs the listener that answers parked requests and sends poll
  * notifications (never a handler: doc/README.notifications); one timer
  * thread of ours fails parked requests after reconnect_timeout while the
- * camera is disconnected. Every thread we create blocks the termination
- * signals so libfuse's handlers run in the main thread.
+ * camera is disconnected; one stop thread of ours runs the shutdown.
+ * Every thread we create blocks the termination signals.
+ *
+ * Shutdown (shutdown.c has the why of each step). libfuse's signal
+ * handlers are not used: on SIGTERM, SIGINT or SIGHUP our handler wakes
+ * the stop thread, which, with the request loop still answering,
+ *   1. refuses new opens (ENODEV) and answers parked reads with EOF;
+ *      reads in progress finish their frame, then get EOF; FLUSH is
+ *      answered ENOSYS (the kernel stops sending it: close() succeeds
+ *      even after we are gone);
+ *   2. waits for the open files to be closed (at most FS_DRAIN_IDLE_MS
+ *      after the last request on one, FS_DRAIN_MAX_MS in all);
+ *   3. detaches the mount from its path (lazily; only if the mount on top
+ *      there is ours), so the kernel ends the connection once nothing
+ *      uses it and the loop returns by itself;
+ *   4. or, if a file stays open, ends the loop (fuse_session_exit, then a
+ *      signal to the loop thread);
+ * then fs_unmount closes the session's device (fuse_session_unmount, kept
+ * from unmounting by path a mount that is not ours). fusermount3 -u from
+ * outside ends the connection, and the loop, as in step 3.
  */
 #ifndef ALPHAFS_FS_H
 #define ALPHAFS_FS_H
@@ -73,19 +91,23 @@ struct fs *fs_create(const struct fs_config *cfg);
 
 /*
  * fuse_session_new on args (consumed as libfuse documents: the caller keeps
- * ownership of args), signal handlers, then mounts on mountpoint. On
- * failure returns ALPHAFS_ERR_INVALID (bad options), ALPHAFS_ERR_IO
+ * ownership of args), our handlers for SIGTERM, SIGINT and SIGHUP (SIGPIPE
+ * ignored), then mounts on mountpoint (absolute and canonical; copied).
+ * On failure returns ALPHAFS_ERR_INVALID (bad options), ALPHAFS_ERR_IO
  * (mount failed) or NOMEM, with a one-line reason in err; everything done
- * so far is undone. Thread: the main thread, once.
+ * so far is undone. A termination signal from here on stops the mount
+ * cleanly once fs_run runs. Thread: the main thread, once.
  */
 int fs_mount(struct fs *fs, struct fuse_args *args, const char *mountpoint,
 	     char *err, size_t cap);
 
 /*
  * Runs the multithreaded session loop until unmount (fusermount3 -u) or a
- * termination signal. max_threads 0 means the libfuse default. Returns 0 on
- * a normal end, ALPHAFS_ERR_IO when the loop failed. Starts and stops the
- * disconnect timer thread. Thread: the main thread (it receives signals).
+ * termination signal, which ends it in the order above (readers first).
+ * max_threads 0 means the libfuse default. Returns 0 on a normal end,
+ * ALPHAFS_ERR_IO when the loop failed. Starts and stops the disconnect
+ * timer and the stop thread. Thread: the main thread (it receives
+ * signals), once per fs_mount.
  */
 int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd);
 
@@ -98,8 +120,11 @@ int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd);
 void fs_shutdown(struct fs *fs);
 
 /*
- * fs_shutdown, removes the signal handlers, unmounts and destroys the FUSE
- * session (if fs_mount succeeded). Safe to call twice. Thread: main.
+ * fs_shutdown, removes the signal handlers, closes the session's device
+ * and unmounts (lazily, by path, unless the kernel has ended the
+ * connection already or the mount at the path is not ours any more), and
+ * destroys the FUSE session (if fs_mount succeeded). Safe to call twice.
+ * Thread: main.
  */
 void fs_unmount(struct fs *fs);
 

@@ -17,6 +17,8 @@
 #define ALPHAFS_FS_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 #include "fs/fs.h"
@@ -96,6 +98,10 @@ struct fs_advert {
 				 within FS_ADVERT_TTL_NS of that */
 };
 
+/* Shutdown: how long the open files may keep us (shutdown.c, step 3). */
+#define FS_DRAIN_IDLE_MS 700u /* after the last request on an open file */
+#define FS_DRAIN_MAX_MS 5000u  /* in all */
+
 struct fs {
 	struct fs_config cfg;
 	int listener_id;
@@ -121,6 +127,21 @@ struct fs {
 	struct fuse_session *se;
 	bool mounted;
 	bool handlers_set;
+
+	/* Shutdown (shutdown.c). */
+	char *mountpoint;	    /* mem_strdup'd */
+	unsigned mount_id;	    /* ours in the mount table; 0 unknown */
+	sem_t stop_sem;		    /* posted by the signal handler, fs_run */
+	atomic_uint stop_signals;   /* termination signals received */
+	_Atomic uint64_t last_activity_ns; /* last request on an open file */
+	struct sigaction old_sa[4]; /* SIGTERM, SIGINT, SIGHUP, SIGPIPE */
+	/* Under lock: */
+	pthread_cond_t drain_cond;  /* a handle went, or the loop ended */
+	pthread_t loop_thread;
+	bool loop_ended;
+	bool flush_off;		    /* FLUSH answered ENOSYS: no more come */
+	pid_t self_pid;		    /* the FLUSH switch's helper: its opens
+				       pass while stopping (0: none) */
 };
 
 
@@ -213,6 +234,27 @@ void fs_timer_stop(struct fs *fs, pthread_t tid);
  */
 #define FS_WORKER_THREAD_NAME "alphafs-fuse"
 #define FS_TIMER_THREAD_NAME "alphafs-timer"
+#define FS_STOP_THREAD_NAME "alphafs-stop"
 void fs_worker_name(void);
+
+/* shutdown.c */
+/* Installs (removes) our handlers for the termination signals; one fs per
+ * process. Returns ALPHAFS_ERR_IO when sigaction fails. */
+int fs_signals_install(struct fs *fs);
+void fs_signals_remove(struct fs *fs);
+/* Records the id of our mount at fs->mountpoint (after mounting). */
+void fs_mount_remember(struct fs *fs);
+/* True unless the mount on top at our path is known not to be ours. */
+bool fs_mount_is_top(struct fs *fs);
+/* fuse_session_unmount, by path only if the mount there is ours. */
+void fs_session_unmount(struct fs *fs);
+/* Starts the stop thread (from the loop thread, before the loop) and
+ * stops it (after the loop; it may be in the middle of a stop). */
+int fs_stopper_start(struct fs *fs, pthread_t *tid);
+void fs_stopper_join(struct fs *fs, pthread_t tid);
+/* A request on an open file arrived (the drain waits while they come). */
+void fs_note_activity(struct fs *fs);
+/* True when an open must be refused because we are stopping. */
+bool fs_open_refused(struct fs *fs, fuse_req_t req);
 
 #endif

@@ -136,6 +136,7 @@ void fs_snap_release(struct fs *fs, struct fs_handle *h)
 		}
 	if (h->ino == FS_INO_LATEST)
 		fs->stats.latest_open--;
+	pthread_cond_broadcast(&fs->drain_cond);
 	pthread_mutex_unlock(&fs->lock);
 	fs_snap_put(h->snap);
 	mem_free(h);

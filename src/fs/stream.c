@@ -8,7 +8,8 @@
  * stream). At a frame boundary the reader jumps to the newest frame, so a
  * slow reader skips whole frames instead of falling behind. With nothing
  * new the read is parked (park.c), answered EAGAIN for O_NONBLOCK, or EOF
- * once the filesystem is shutting down.
+ * once the filesystem is shutting down: then a reader in the middle of a
+ * frame gets the rest of it first, and no reader starts a new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,14 @@ struct frame *fs_reader_take_locked(struct fs *fs, struct fs_reader *rd,
 	struct frame *f;
 	size_t n;
 
-	reader_advance_locked(fs, rd);
+	/* Stopping: finish the frame a reader is in, start no other (a frame
+	 * begun now might be cut by the end of the mount). */
+	if (fs->closing && rd->cur && rd->off == 0) {
+		frame_unref(rd->cur);
+		rd->cur = NULL;
+	}
+	if (!fs->closing)
+		reader_advance_locked(fs, rd);
 	if (!rd->cur || size == 0)
 		return NULL;
 	f = frame_ref(rd->cur);
@@ -196,6 +204,7 @@ void fs_stream_release(struct fs *fs, struct fs_handle *h)
 	rd->prev->next = rd->next;
 	rd->next->prev = rd->prev;
 	fs->stats.readers--;
+	pthread_cond_broadcast(&fs->drain_cond);
 	pthread_mutex_unlock(&fs->lock);
 	if (rd->ph)
 		fuse_pollhandle_destroy(rd->ph);

@@ -9,7 +9,10 @@
  * (unless -f/-d) keeping a readiness pipe -> open the camera (libusb is
  * initialised after the fork: its contexts do not survive one) -> FUSE
  * session, signal handlers, mount -> tell the parent "ok" or the one-line
- * error -> loop -> release readers, unmount, stop the camera -> free.
+ * error -> loop (a signal ends it the way fs/shutdown.c describes: readers
+ * first) -> unmount, stop the camera -> free. Before all that, the mount
+ * point is checked: a dead FUSE mount there is detached, a live alphafs
+ * refused (mountpoint.c).
  * The parent exits 0 on "ok", else prints the line and exits 1, so errors
  * at start reach the shell.
  */
@@ -29,6 +32,7 @@
 #include "frame/frame.h"
 #include "fs/fs.h"
 #include "tools/tools.h"
+#include "mountpoint.h"
 #include "util/util.h"
 
 #define PROG "mount.alphafs"
@@ -50,6 +54,8 @@ struct options {
 	int emu_small;
 	int replay_loop;
 	int replay_realtime;
+	int recover;
+	int stack;
 	int foreground;
 	int debug;
 	int single;
@@ -98,6 +104,10 @@ static const struct mount_opt mount_opts[] = {
 	  "-o exit_on_disconnect", "unmount and exit when the camera goes" },
 	{ OPT("stale_frames", stale_frames, 1), "-o stale_frames",
 	  "latest.jpg serves the last frame while disconnected" },
+	{ OPT("recover", recover, 1), "-o recover,stack",
+	  "detach a dead mount there; mount over a live alphafs" },
+	{ OPT("stack", stack, 1), NULL, NULL },
+	{ OPT("nonempty", stack, 1), NULL, NULL },
 	{ OPT("emu_fault=%s", emu_fault, 0), "-o emu_fault=SPEC",
 	  "faults of the emulated camera: NAME[=N]:NAME..." },
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
@@ -370,9 +380,10 @@ static void handle_status_text(void *arg, struct buf *out)
 	camera_status_format(&cs, out);
 }
 
-/* exit_on_disconnect: leave through libfuse's own SIGTERM handler so the
- * mount is taken down cleanly; exit() here would leave a dead mount
- * ("Transport endpoint is not connected", as jmtpfs does). */
+/* exit_on_disconnect: leave through our SIGTERM handler (fs/shutdown.c)
+ * so that readers end cleanly and the mount is taken down; exit() here
+ * would leave a dead mount ("Transport endpoint is not connected", as
+ * jmtpfs does). */
 static void handle_store_exit(void *arg)
 {
 	struct daemon *d = arg;
@@ -547,27 +558,6 @@ static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 
 /* ---- arguments ----------------------------------------------------------- */
 
-static int check_mountpoint(const char *arg, char *out)
-{
-	struct stat st;
-
-	if (!realpath(arg, out) || stat(out, &st) < 0) {
-		int e = errno;
-
-		fprintf(stderr, PROG ": mountpoint %s: %s%s\n", arg,
-			strerror(e),
-			e == ENOTCONN ? " (a dead mount? run fusermount3 -u "
-					"on it first)"
-				      : "");
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, PROG ": mountpoint %s: not a directory\n", arg);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Camera thread: the next frame may come when readers took one more frame
  * (stream.mjpeg frames read to their end, latest.jpg opens) since the gate
@@ -699,7 +689,8 @@ static int run(struct options *o, struct fuse_args *args)
 		return 1;
 	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
-	if (check_mountpoint(o->pos[o->npos - 1], mp) < 0 ||
+	if (mountpoint_check(o->pos[o->npos - 1], mp, o->recover, o->stack) <
+		    0 ||
 	    setup_source(o, &d) < 0)
 		return 1;
 	d.mountpoint = mp;

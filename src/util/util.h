@@ -202,4 +202,44 @@ void log_vmsg(enum log_area area, enum log_level lvl, const char *fmt,
 void log_hexdump(enum log_area area, const char *what, const uint8_t *p,
 		 size_t len, size_t max);
 
+/* ---- mount table (mountinfo.c) ---------------------------------------- */
+#define MOUNTINFO_PATH_MAX 4096
+#define MOUNTINFO_FIELD_MAX 256
+
+/* One line of /proc/self/mountinfo, decoded (proc(5)). */
+struct mount_entry {
+	unsigned id, parent;	/* mount ids: parent is what this one is on */
+	unsigned major, minor;	/* st_dev of files on this mount */
+	char fstype[MOUNTINFO_FIELD_MAX]; /* "fuse.alphafs", "ext4" */
+	char source[MOUNTINFO_FIELD_MAX]; /* "alphafs:emulate", "/dev/sda1" */
+};
+
+/*
+ * The mount on top at `path` (absolute and canonical, as realpath(3) gives
+ * it) in the text of a mountinfo file: of the mounts at that path, the one
+ * no other is mounted on. Pure: reads only text[0..len). Returns 1 with
+ * *out filled, 0 when nothing is mounted at path, ALPHAFS_ERR_MALFORMED
+ * when a line does not have the kernel's shape or a field is longer than
+ * the entry holds.
+ */
+int mountinfo_top(const char *text, size_t len, const char *path,
+		  struct mount_entry *out);
+
+/*
+ * Reads /proc/self/mountinfo (at most 4 MiB). On success *text is
+ * mem_alloc'd, NUL-terminated, *len bytes long (without the NUL); the
+ * caller frees it with mem_free. Errors: IO, NOMEM, TOO_BIG, UNSUPPORTED
+ * (no /proc). Thread: any; touches no mounted filesystem but /proc.
+ */
+int mountinfo_read(char **text, size_t *len);
+
+/*
+ * Detaches the mount on top at path from the tree, lazily (umount2
+ * MNT_DETACH as root, fusermount3 -uz otherwise: a user may detach only
+ * FUSE mounts of their own). Files open on it stay usable until closed.
+ * Returns 0, ALPHAFS_ERR_ACCESS (not allowed, or fusermount3 failed) or
+ * ALPHAFS_ERR_IO. Thread: any; waits at most 10 s for fusermount3.
+ */
+int mount_detach(const char *path);
+
 #endif

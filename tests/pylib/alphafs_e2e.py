@@ -128,8 +128,8 @@ class LaunchedDaemon:
         if self._pid is None:
             path = "/proc/%d/task/%d/children" % (self.launcher.pid,
                                                    self.launcher.pid)
-            kids = wait_until(lambda: open(path).read().split(), 30,
-                              "the daemon under the launcher")
+            kids = wait_until(lambda: open(path).read().split(),
+                              MOUNT_DEADLINE_S, "the daemon under the launcher")
             self._pid = int(kids[0])
         return self._pid
 

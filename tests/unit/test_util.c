@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -152,6 +153,99 @@ static void test_log_configure(void **state)
 	assert_int_equal(log_levels[LOG_AREA_USB], LOG_LVL_WARN);
 }
 
+/* A mount table with three mounts stacked on /mnt/a b (a space in the
+ * path, written \040 by the kernel), listed out of order: the top one
+ * (31, on 30) first, the bottom one (28) last. */
+static const char MOUNTS[] =
+	"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+	"31 30 0:41 / /mnt/a\\040b rw - fuse.sshfs host: rw\n"
+	"30 28 0:40 / /mnt/a\\040b rw,nosuid - fuse.alphafs alphafs:emulate "
+	"rw,user_id=0\n"
+	"28 22 0:39 / /mnt/a\\040b rw,nosuid shared:7 master:2 - fuse.alphafs "
+	"alphafs:usb:001\\054004 rw,user_id=0\n"
+	"32 22 0:42 / /mnt/other rw - tmpfs tmpfs rw\n";
+
+static void test_mountinfo_top_of_a_stack(void **state)
+{
+	struct mount_entry e;
+
+	(void)state;
+	/* The top is the one nothing at the path is mounted on, wherever
+	 * the table lists it. */
+	assert_int_equal(mountinfo_top(MOUNTS, strlen(MOUNTS), "/mnt/a b", &e),
+			 1);
+	assert_int_equal(e.id, 31);
+	assert_string_equal(e.fstype, "fuse.sshfs");
+	assert_int_equal(mountinfo_top(MOUNTS, strlen(MOUNTS), "/mnt/other",
+				       &e),
+			 1);
+	assert_int_equal(e.id, 32);
+	assert_int_equal(e.major, 0);
+	assert_int_equal(e.minor, 42);
+	assert_int_equal(mountinfo_top(MOUNTS, strlen(MOUNTS), "/", &e), 1);
+	assert_string_equal(e.source, "/dev/sda1");
+	assert_int_equal(mountinfo_top(MOUNTS, strlen(MOUNTS), "/mnt", &e), 0);
+	assert_int_equal(mountinfo_top(MOUNTS, strlen(MOUNTS), "/mnt/a\\040b",
+				       &e),
+			 0);
+}
+
+static void test_mountinfo_decodes_fields(void **state)
+{
+	const char one[] = "28 22 0:39 / /m rw - fuse.alphafs "
+			   "alphafs:usb:001\\054004 rw";
+	struct mount_entry e;
+
+	(void)state;
+	assert_int_equal(mountinfo_top(one, strlen(one), "/m", &e), 1);
+	assert_string_equal(e.source, "alphafs:usb:001,004");
+	assert_int_equal(e.parent, 22);
+	/* No trailing newline, an empty text, blank lines: fine. */
+	assert_int_equal(mountinfo_top("", 0, "/m", &e), 0);
+	assert_int_equal(mountinfo_top("\n\n", 2, "/m", &e), 0);
+}
+
+static void test_mountinfo_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"28 22 0:39 / /m rw fuse.alphafs src rw\n",    /* no "-" */
+		"28 22 0:39 / /m rw -\n",		       /* no type */
+		"x 22 0:39 / /m rw - fuse src rw\n",	       /* id */
+		"28 22 039 / /m rw - fuse src rw\n",	       /* dev */
+		"28 22 0:39 / /m\\04 rw - fuse src rw\n",       /* escape */
+		"28 22 0:39 / /m\\000 rw - fuse src rw\n",      /* NUL */
+		"99999999999 22 0:39 / /m rw - fuse src rw\n", /* too big */
+		"28  22 0:39 / /m rw - fuse src rw\n",	       /* empty field */
+	};
+	char longtype[600];
+	struct mount_entry e;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		assert_int_equal(mountinfo_top(bad[i], strlen(bad[i]), "/m", &e),
+				 ALPHAFS_ERR_MALFORMED);
+	/* A field longer than the entry holds. */
+	snprintf(longtype, sizeof(longtype), "1 2 0:3 / /m rw - %0400d src rw",
+		 0);
+	assert_int_equal(mountinfo_top(longtype, strlen(longtype), "/m", &e),
+			 ALPHAFS_ERR_MALFORMED);
+}
+
+static void test_mountinfo_read_self(void **state)
+{
+	struct mount_entry e;
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(mountinfo_read(&text, &len), 0);
+	assert_non_null(text);
+	assert_int_equal(strlen(text), len);
+	/* "/" is always a mount point. */
+	assert_int_equal(mountinfo_top(text, len, "/", &e), 1);
+	mem_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +258,10 @@ int main(void)
 		cmocka_unit_test(test_error_table),
 		cmocka_unit_test(test_err_detail_keeps_first),
 		cmocka_unit_test(test_log_configure),
+		cmocka_unit_test(test_mountinfo_top_of_a_stack),
+		cmocka_unit_test(test_mountinfo_decodes_fields),
+		cmocka_unit_test(test_mountinfo_malformed),
+		cmocka_unit_test(test_mountinfo_read_self),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

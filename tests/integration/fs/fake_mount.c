@@ -122,14 +122,16 @@ int main(int argc, char **argv)
 	log_init();
 	p.fps = 30;
 	fuse_opt_add_arg(&args, argv[0]);
+	/* Before the caller's -o, which may override them (libfuse keeps the
+	 * last value of an option). */
+	fuse_opt_add_arg(&args, "-osubtype=alphafs,fsname=alphafs:test,"
+				"default_permissions");
 	if (parse_args(argc, argv, &args, &cfg, &p.fps, &mp) < 0) {
 		fprintf(stderr, "usage: %s MOUNTPOINT [-o opts] [--fps N] "
 				"[--reconnect-timeout S] [--stale-frames]\n",
 			argv[0]);
 		return 2;
 	}
-	fuse_opt_add_arg(&args, "-osubtype=alphafs,fsname=alphafs:test,"
-				"default_permissions");
 	signal(SIGUSR1, handle_usr);
 	signal(SIGUSR2, handle_usr);
 	p.store = frame_store_create();

@@ -71,7 +71,7 @@ def help_version():
     for word in ("emulate", "fps=", "reconnect_timeout=",
                  "exit_on_disconnect", "stale_frames", "emu_fault=",
                  "emu_small", "loop", "realtime", "replay=CAPTURE",
-                 "allow_other", "--list-faults"):
+                 "allow_other", "recover", "stack", "--list-faults"):
         check(word in r.stdout + r.stderr, "--help lacks " + word)
     # One 80x24 screen.
     lines = r.stdout.splitlines()

@@ -23,7 +23,10 @@ def cp_loop(mp, tmp):
         check_whole(data, "cp #%d" % i)
         decode(data, "cp #%d" % i)
         seqs.add(marker(data)[0])
-    # The frames changed while we copied (30 fps emulator, 100 copies).
+    # The frames changed while we copied (30 fps emulator, 100 copies). A
+    # timing assumption, safe under load: 100 runs of cp and djpeg take
+    # far longer than one frame period (33 ms), and load only makes them
+    # longer.
     check(len(seqs) > 1, "all %d copies had the same frame" % COPIES)
     return len(seqs)
 

@@ -56,6 +56,8 @@ def check_files(mp):
 
 # The life of a per-caller size advertisement (src/fs/fs.h FS_ADVERT_TTL_NS).
 ADVERT_TTL_S = 1.0
+# Rounds slower than that which are skipped before the test gives up.
+LATE_MAX = 300
 
 
 def check_stat_then_read(mp):
@@ -96,16 +98,18 @@ def check_stat_then_read(mp):
     # The daemon keeps an advertisement for ADVERT_TTL_S (FS_ADVERT_TTL_NS
     # in src/fs/fs.h); a round that took longer than that (valgrind slows
     # everything ~20x) is outside the promise and is counted, not checked.
+    # A timing assumption, then: 10 of at most LATE_MAX + 10 rounds come
+    # within the advertisement's life, however loaded the machine.
     path = mp + "/live/latest.jpg"
     checked = late = 0
     while checked < 10:
-        check(late < 30, "only %d of %d stat/open rounds within %.1f s"
+        check(late < LATE_MAX, "only %d of %d stat/open rounds within %.1f s"
               % (checked, checked + late, ADVERT_TTL_S))
         t0 = time.monotonic()
         st = os.stat(path)
         seq0 = int(status(mp)["last_seq"])
-        wait_until(lambda: int(status(mp)["last_seq"]) > seq0, 10,
-                   "a newer frame")
+        wait_until(lambda: int(status(mp)["last_seq"]) > seq0,
+                   10 * alphafs_e2e.hang_scale(), "a newer frame")
         with open(path, "rb") as f:
             if time.monotonic() - t0 >= ADVERT_TTL_S * 0.8:
                 late += 1

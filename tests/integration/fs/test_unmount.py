@@ -10,8 +10,8 @@ import signal
 import subprocess
 import sys
 
-from alphafs_e2e import (EXIT_DEADLINE_S, check, mounted, run_test, status,
-                         wait_until)
+from alphafs_e2e import (EXIT_DEADLINE_S, check, hang_scale, mounted,
+                         run_test, status, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -22,8 +22,8 @@ def main():
         r = subprocess.Popen([sys.executable, os.path.join(HERE, "reader.py"),
                               mp + "/live/stream.mjpeg", "1000", "65536", "0"],
                              stdout=subprocess.PIPE, text=True)
-        wait_until(lambda: int(status(mp)["reads_waiting"]) >= 1, 30,
-                   "the reader to be parked")
+        wait_until(lambda: int(status(mp)["reads_waiting"]) >= 1,
+                   30 * hang_scale(), "the reader to be parked")
         busy = subprocess.run(["fusermount3", "-u", mp],
                               capture_output=True, text=True)
         check(busy.returncode != 0, "fusermount3 -u unmounted a busy mount")

@@ -26,6 +26,15 @@ static void recover(struct ptp_transport *t, struct ptp_session *s)
 	}
 }
 
+/*
+ * Only the engine's timeout can tell a response the camera lost (stall-at,
+ * timeout-at), so those tests need one. A timing assumption: every answer
+ * before the fault comes well within it. The emulator answers in
+ * milliseconds; 2 s leaves room for a loaded machine, and a lost response
+ * costs the test no more than that.
+ */
+#define LOST_RESPONSE_TIMEOUT_MS 2000
+
 /* ---- usb-claimed: gvfs holds the interface ---------------------------- */
 
 static void test_claimed_by_gvfs(void **state)
@@ -59,7 +68,7 @@ static void test_stall_cleared_and_recovered(void **state)
 	(void)state;
 	assert_non_null(t);
 	open_and_handshake(t, &s);
-	s.timeout_ms = 500;
+	s.timeout_ms = LOST_RESPONSE_TIMEOUT_MS;
 	while (frames < 50 && (r = fetch_frame(&s, &f)) == 0) {
 		frame_unref(f);
 		frames++;
@@ -126,7 +135,11 @@ static void test_zlp_boundary_raw(void **state)
 	assert_non_null(t);
 	open_and_handshake(t, &s);
 	for (uint32_t tid = s.next_tid; rc != RC_OK; tid++) {
-		clock_sleep_ms(40); /* past the frame period: a new frame */
+		/* A timing assumption that load cannot break: the emulated
+		 * sensor's frames follow the clock (60 fps under the launcher's
+		 * --fps), so at least 40 ms after the last one a new frame is
+		 * there, however late this thread runs. */
+		clock_sleep_ms(40);
 		got = raw_get_frame_start(t, tid, b, &h);
 		assert_int_equal(got, MAX_PACKET);
 		assert_int_equal(h.type, PTP_TYPE_DATA);
@@ -273,7 +286,7 @@ static void test_timeout_then_reset(void **state)
 	(void)state;
 	assert_non_null(t);
 	open_and_handshake(t, &s);
-	s.timeout_ms = 500;
+	s.timeout_ms = LOST_RESPONSE_TIMEOUT_MS;
 	while ((r = fetch_frame(&s, &f)) == 0)
 		frame_unref(f);
 	assert_int_equal(r, ALPHAFS_ERR_TIMEOUT);
@@ -286,6 +299,9 @@ static void test_timeout_then_reset(void **state)
 
 /* ---- unplug-at-frame: the cable is pulled mid-transfer ------------------ */
 
+/* 300 ms only makes it likely that the unplug lands while the wait is in
+ * progress; landing before it is the same case seen earlier (the wait
+ * fails at once with NO_DEVICE). Not an assumption the test depends on. */
 static void *unplug_later(void *arg)
 {
 	(void)arg;
@@ -363,7 +379,8 @@ static void test_unplug_during_event_wait(void **state)
 	assert_int_equal(harness_control("replug"), 0);
 	t = reopen_by_serial();
 	pthread_create(&th, NULL, unplug_later, NULL);
-	assert_int_equal(t->ops->event_in(t, b, sizeof(b), &got, 10000),
+	/* The wait's timeout is a hang guard: the unplug ends it. */
+	assert_int_equal(t->ops->event_in(t, b, sizeof(b), &got, 60000),
 			 ALPHAFS_ERR_NO_DEVICE);
 	pthread_join(th, NULL);
 	expect_gone(t);
