@@ -24,6 +24,12 @@ FAKE = os.environ.get("ALPHAFS_FAKE_MOUNT", "fs_fake_mount")
 # --errors-for-leak-kinds=definite,indirect --error-exitcode=99": its
 # reports (and exit status 99) fail the test.
 WRAPPER = shlex.split(os.environ.get("ALPHAFS_DAEMON_WRAPPER", ""))
+# ALPHAFS_TEST_SMALL_FRAMES=1 (the valgrind and sanitizer runs): the
+# emulated camera sends 640x424 frames instead of its realistic 1024x680
+# ones. Encoding a realistic frame costs about 90 ms under memcheck (1.7 ms
+# natively), which would turn those runs into a test of patience; the
+# gcc run keeps the realistic frames.
+SMALL_FRAMES = os.environ.get("ALPHAFS_TEST_SMALL_FRAMES") == "1"
 WRAPPER_ERROR_EXIT = 99
 # When set (to the alphafs-emulator launcher), the "emulate" source is
 # replaced by the same emulated camera on a virtual USB bus: the daemon
@@ -172,6 +178,9 @@ def usb_command(mp, opts, extra):
 @contextlib.contextmanager
 def mounted(source="emulate", opts=(), fake=False, extra=()):
     """Mounts and yields (mountpoint, Popen). opts: list of -o words."""
+    if SMALL_FRAMES and source == "emulate" and not fake \
+            and "emu_small" not in opts:
+        opts = list(opts) + ["emu_small"]
     tmp = tempfile.mkdtemp(prefix="alphafs-e2e-")
     mp = os.path.join(tmp, "mnt")
     os.mkdir(mp)

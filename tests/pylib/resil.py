@@ -140,6 +140,8 @@ class Rig:
             cmd += ["--fault", self.fault]
         if self.fps:
             cmd += ["--fps", str(self.fps)]
+        if os.environ.get("ALPHAFS_TEST_SMALL_FRAMES") == "1":
+            cmd += ["--small"]  # see alphafs_e2e.SMALL_FRAMES
         # The port comes from the launcher (usb:001,002 at first).
         cmd += ["--", "/bin/sh", "-c",
                 'exec "$@" "$ALPHAFS_EMU_PORT" "$ALPHAFS_RES_MNT"', "sh"]
