@@ -20,6 +20,23 @@ def daemon_pid(mp):
     return int(out[0]) if out else None
 
 
+def thread_names(pid):
+    """What ps -L -o comm shows: the threads alphafs starts carry their
+    role's name; only the main thread and libfuse workers that have not
+    served a request yet show the program's name."""
+    task = "/proc/%d/task" % pid
+    names = []
+    for tid in os.listdir(task):
+        with open(os.path.join(task, tid, "comm")) as f:
+            names.append(f.read().strip())
+    own = open("/proc/%d/comm" % pid).read().strip()
+    for want in ("alphafs-camera", "alphafs-fuse", "alphafs-timer",
+                 "alphafs-stop"):
+        check(want in names, "no thread named %s: %s" % (want, names))
+    check(all(n.startswith("alphafs-") or n == own for n in names),
+          "unnamed threads: %s" % names)
+
+
 def background(tmp):
     mp = os.path.join(tmp, "bg")
     os.mkdir(mp)
@@ -35,6 +52,7 @@ def background(tmp):
               "no frame when mount.alphafs returned")
         pid = daemon_pid(mp)
         check(pid is not None, "no daemon process")
+        thread_names(pid)
         os.kill(pid, signal.SIGTERM)
         wait_until(lambda: not is_mounted(mp) and daemon_pid(mp) is None,
                    EXIT_DEADLINE_S, "the daemon to unmount and exit")
