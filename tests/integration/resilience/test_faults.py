@@ -23,8 +23,10 @@ from resil import Rig, check, is_mounted, log, read_latest, run_test
 
 BUSY_STORM = 100
 # Operations of one session setup (GetDeviceInfo, SDIOConnect 1-3,
-# GetExtDeviceInfo, 0x9209) that can take busy answers during a reset.
-BUSY_IN_SETUP_MAX = 10
+# GetExtDeviceInfo, 0x9209) that can take busy answers during a reset,
+# plus the warm-up's first LiveViewStatus read after it (camera/warmup.c:
+# a refused read switches to polling frames).
+BUSY_IN_SETUP_MAX = 11
 RESET_FAULTS = ["stall-at=5", "timeout-at=5", "hang-after-first"]
 
 
@@ -43,7 +45,8 @@ def busy_storm(rig, reader):
     growing wait; the storm outlasts the refused-live-view bound, so one
     session reset may come in the middle, and its setup may take a few of
     the busy answers (retried within its own budget, not counted as
-    live-view busy retries)."""
+    live-view busy retries); under a sanitizer the storm outlasts several
+    resets."""
     before = rig.status()
     last = max(reader.drain() and reader.frames() or [-1])
     rig.ctl("fault busy=100")
@@ -55,8 +58,11 @@ def busy_storm(rig, reader):
         int(before["camera_busy_retries"])
     resets = int(st["camera_session_resets"]) - \
         int(before["camera_session_resets"])
-    check(busy >= BUSY_STORM - BUSY_IN_SETUP_MAX,
-          "only %d busy answers counted" % busy)
+    # Each session setup in the storm may take up to BUSY_IN_SETUP_MAX of
+    # the answers; a slow machine (the sanitizer runs) sees more than one
+    # reset while the storm lasts.
+    check(busy >= BUSY_STORM - BUSY_IN_SETUP_MAX * max(1, resets),
+          "only %d busy answers counted (%d session resets)" % (busy, resets))
     check(st["camera_reconnects"] == "0", "the busy storm made a reconnect")
     log("busy=100: %d counted as live-view busy retries, %d session resets"
         % (busy, resets))
