@@ -263,15 +263,16 @@ void camera_note_why(struct camera *cam, const char *why)
 
 /* Adds the loop's counts since the last call; transactions are copied
  * from the session (plus the sessions before it). */
-void camera_note_counters(struct camera *cam, uint64_t frames, uint64_t denied,
-			  uint64_t busy)
+void camera_note_counters(struct camera *cam, const struct camera_lv_counts *d)
 {
 	uint64_t tr = cam->transactions_base + cam->s.transactions;
 
 	pthread_mutex_lock(&cam->lock);
-	cam->status.frames_captured += frames;
-	cam->status.polls_denied += denied;
-	cam->status.busy_retries += busy;
+	cam->status.frames_captured += d->frames;
+	cam->status.polls_denied += d->denied;
+	cam->status.busy_retries += d->busy;
+	cam->status.frames_padded += d->padded;
+	cam->status.padding_bytes += d->padding_bytes;
 	cam->status.transactions = tr;
 	pthread_mutex_unlock(&cam->lock);
 }

@@ -90,6 +90,10 @@ struct camera_status {
 	uint64_t start_mono_ns;
 	uint64_t props_count_mismatch; /* 0x9209 count field != entries */
 	uint64_t props_cut_short;      /* 0x9209 ended inside an entry */
+	/* Frames whose size field declared bytes after the EOI (dossier
+	 * §4.3), and those bytes: never part of a published frame. */
+	uint64_t frames_padded;
+	uint64_t padding_bytes;
 };
 /* The camera's lines of info/status for cs: connected, since (UTC), why
  * and the owner's counters. Appended to out, as camera_info_format. */

@@ -136,10 +136,18 @@ int camera_session_setup(struct camera *cam, struct err_detail *err);
 int camera_session_recover(struct camera *cam, struct err_detail *err);
 
 /* ---- camera.c (called by the owner thread) --------------------------- */
+/* Live-view counts the loop gathers between two status updates. */
+struct camera_lv_counts {
+	uint64_t frames;	/* published */
+	uint64_t denied;	/* AccessDenied: no new frame yet */
+	uint64_t busy;		/* DeviceBusy */
+	uint64_t padded;	/* frames with bytes after the EOI */
+	uint64_t padding_bytes;
+};
 /* Status updates under cam->lock. */
 void camera_note_connected(struct camera *cam, bool connected, const char *why);
-void camera_note_counters(struct camera *cam, uint64_t frames, uint64_t denied,
-			  uint64_t busy);
+/* Adds d to the status counters (and the transaction count). */
+void camera_note_counters(struct camera *cam, const struct camera_lv_counts *d);
 void camera_note_reset(struct camera *cam, bool reconnect);
 void camera_note_why(struct camera *cam, const char *why);
 /* Takes the next queued request; false when none. */

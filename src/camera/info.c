@@ -148,4 +148,6 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 	buf_printf(out, "props_count_mismatch: %" PRIu64 "\n",
 		   cs->props_count_mismatch);
 	buf_printf(out, "props_cut_short: %" PRIu64 "\n", cs->props_cut_short);
+	buf_printf(out, "frames_padded: %" PRIu64 "\n", cs->frames_padded);
+	buf_printf(out, "padding_bytes: %" PRIu64 "\n", cs->padding_bytes);
 }

@@ -37,7 +37,7 @@ struct loop {
 	bool stall_reset_done;	 /* one reset per stall */
 	bool stall_reported;
 	unsigned recoveries; /* recoveries since the last frame */
-	uint64_t frames, denied, busy; /* not yet added to the status */
+	struct camera_lv_counts n;     /* not yet added to the status */
 	struct camera_warmup warm;     /* live view coming up */
 };
 
@@ -52,8 +52,8 @@ static void loop_restart(struct loop *L, uint64_t now)
 
 static void flush_counters(struct camera *cam, struct loop *L)
 {
-	camera_note_counters(cam, L->frames, L->denied, L->busy);
-	L->frames = L->denied = L->busy = 0;
+	camera_note_counters(cam, &L->n);
+	memset(&L->n, 0, sizeof(L->n));
 }
 
 static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
@@ -195,7 +195,7 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
 	/* Status first: whoever the publish wakes sees live view on. */
 	camera_warmup_done(cam, &L->warm);
 	frame_store_publish(cam->store, f);
-	L->frames++;
+	L->n.frames++;
 	L->recoveries = 0;
 	loop_restart(L, now);
 	if (cam->opt.fps_limit > 0)
@@ -211,15 +211,19 @@ static void poll_once(struct camera *cam, struct loop *L)
 
 	switch (rc) {
 	case 0:
+		if (res.padding) {
+			L->n.padded++;
+			L->n.padding_bytes += res.padding;
+		}
 		on_frame(cam, L, res.frame);
 		return;
 	case ALPHAFS_ERR_AGAIN:
-		L->denied++;
+		L->n.denied++;
 		on_no_frame(cam, L, now);
 		return;
 	case ALPHAFS_ERR_PTP_RESPONSE:
 		if (res.rc == PTP_RC_DEVICE_BUSY)
-			L->busy++;
+			L->n.busy++;
 		else
 			log_dbg(SONY, "live view: %s", cam->s.err.msg);
 		on_no_frame(cam, L, now);

@@ -288,7 +288,8 @@ static void test_info_and_status_text(void **state)
 			       "frames_captured: 0\ncamera_polls_denied: 0\n"
 			       "camera_busy_retries: 0\ncamera_session_resets: 0\n"
 			       "camera_reconnects: 2\ncamera_transactions: 0\n"
-			       "props_count_mismatch: 0\nprops_cut_short: 3\n");
+			       "props_count_mismatch: 0\nprops_cut_short: 3\n"
+			       "frames_padded: 0\npadding_bytes: 0\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);
@@ -364,6 +365,10 @@ static void test_start_and_100_frames(void **state)
 	frame_store_get_stats(fx->st, &fst);
 	assert_int_equal(fst.published, st.frames_captured);
 	assert_int_equal(fst.rejected_total, 0);
+	/* Frames whose size ran past the EOI were published, the padding
+	 * counted (the watcher saw each end at its EOI). */
+	assert_true(st.frames_padded > 0 && st.frames_padded < st.frames_captured);
+	assert_true(st.padding_bytes >= st.frames_padded);
 	fixture_free(fx);
 }
 
