@@ -223,8 +223,7 @@ static void deliver(struct emu_tx *t, uint64_t k)
 	struct emu_xfer *x;
 
 	buf_init(&jpeg, CONTAINER_MAX);
-	if (emu_pattern_render(cam->pattern, k, cam->t0_ns + k * cam->period_ns,
-			       &o, &jpeg) < 0) {
+	if (emu_sensor_render(cam, k, &o, &jpeg) < 0) {
 		buf_finish(&jpeg);
 		emu_tx_respond(t, PTP_RC_GENERAL_ERROR);
 		return;
@@ -242,11 +241,6 @@ static void deliver(struct emu_tx *t, uint64_t k)
 	cam->stats.last_frame_seq = k;
 	if (f->hang_after_first && n == 1)
 		cam->fs.hang_pending = true;
-}
-
-static uint64_t newest_frame(const struct emu_camera *cam, uint64_t now)
-{
-	return now > cam->t0_ns ? (now - cam->t0_ns) / cam->period_ns : 0;
 }
 
 void emu_liveview_start(struct emu_camera *cam, uint64_t now)
@@ -268,7 +262,8 @@ uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now)
 void emu_liveview_poll(struct emu_tx *t)
 {
 	struct emu_camera *cam = t->cam;
-	uint64_t k = newest_frame(cam, t->now);
+	uint64_t k = emu_sensor_newest(cam, t->now);
+	struct emu_render_opts o = { .big = cam->fs.f.big_frames };
 
 	if (!cam->liveview_ready) {
 		/* before SDIOConnect phase 3 (the real answer is unverified,
@@ -293,8 +288,12 @@ void emu_liveview_poll(struct emu_tx *t)
 		return;
 	}
 	if (cam->paused || k == 0 || k <= cam->last_seq) {
+		/* The sensor works on the next frame meanwhile. */
+		if (!cam->paused)
+			emu_sensor_ahead(cam, k + 1, &o);
 		deny(t);
 		return;
 	}
 	deliver(t, k);
+	emu_sensor_ahead(cam, k + 1, &o);
 }

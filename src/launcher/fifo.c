@@ -133,6 +133,9 @@ static void run_command(struct launcher_fifo *f,
 	case LAUNCHER_CMD_RESUME:
 		emu_camera_pause(t->cam, cmd.kind == LAUNCHER_CMD_PAUSE);
 		break;
+	case LAUNCHER_CMD_FPS:
+		emu_camera_set_fps(t->cam, cmd.fps);
+		break;
 	}
 	snprintf(msg, sizeof(msg), "ok %s", line);
 	reply(f, msg);
