@@ -51,7 +51,14 @@ static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 			a->err = ENODEV;
 			return true;
 		}
-		f = frame_store_latest(fs->cfg.store);
+		/* After a rest only a frame newer than the old ones. */
+		f = frame_store_newer(fs->cfg.store, p->after_seq);
+		if (!f && p->deadline_ns && now >= p->deadline_ns) {
+			log_warn(FS, "latest.jpg: no new frame within %d s of "
+				     "waking the camera", FS_WAKE_WAIT_S);
+			a->err = ETIMEDOUT;
+			return true;
+		}
 		if (!f)
 			return false;
 		a->snap = fs_snap_new_frame(f);
@@ -73,9 +80,12 @@ static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 static void answer_send(struct fs *fs, struct fs_park *p, struct answer *a)
 {
 	if (a->err) {
+		if (p->reader)
+			fs_reader_release(fs);
 		fuse_reply_err(p->req, a->err);
 	} else if (p->kind == FS_PARK_OPEN) {
-		fs_snap_reply_open(fs, p->req, &p->fi, a->snap, p->pid);
+		fs_snap_reply_open(fs, p->req, &p->fi, a->snap, p->pid,
+				   p->reader);
 	} else {
 		fuse_reply_buf(p->req, a->f ? (const char *)a->f->jpeg + a->off
 					    : NULL,
@@ -102,6 +112,8 @@ static void handle_interrupt(fuse_req_t req, void *data)
 			found = *pp;
 			unlink_locked(fs, pp);
 			fs->stats.interrupted++;
+			if (found->reader)
+				fs_reader_add_locked(fs, -1);
 			break;
 		}
 	pthread_mutex_unlock(&fs->lock);
@@ -118,6 +130,8 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 	bool now_ok;
 
 	if (!p) {
+		if (what->reader)
+			fs_reader_release(fs);
 		fuse_reply_err(what->req, ENOMEM);
 		return;
 	}
@@ -127,6 +141,8 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 	pthread_mutex_lock(&fs->lock);
 	if (fuse_req_interrupted(p->req)) {
 		fs->stats.interrupted++;
+		if (p->reader)
+			fs_reader_add_locked(fs, -1);
 		pthread_mutex_unlock(&fs->lock);
 		fuse_reply_err(p->req, EINTR);
 		mem_free(p);
@@ -237,7 +253,9 @@ void fs_park_handle_store(void *arg)
 	 * they are still the newest frames. */
 	if (st != fs->last_state &&
 	    (st == FRAME_STORE_DISCONNECTED || st == FRAME_STORE_CLOSED ||
-	     fs->last_state == FRAME_STORE_DISCONNECTED))
+	     st == FRAME_STORE_IDLE ||
+	     fs->last_state == FRAME_STORE_DISCONNECTED ||
+	     fs->last_state == FRAME_STORE_IDLE))
 		fs_adverts_clear_locked(fs);
 	fs->last_state = st;
 	pthread_cond_signal(&fs->timer_cond);
@@ -269,17 +287,27 @@ void fs_park_release_all(struct fs *fs)
 
 /* ---- disconnect timer --------------------------------------------------- */
 
-/* The moment parked reads expire, or 0 when none is waiting on one. */
+/* The moment parked reads expire (while disconnected) or the first
+ * parked open waiting for a fresh frame does, or 0 when none is due. */
 static uint64_t next_deadline_locked(struct fs *fs)
 {
+	uint64_t due = 0;
 	bool reads = false;
 
-	for (struct fs_park *p = fs->parked; p; p = p->next)
+	for (struct fs_park *p = fs->parked; p; p = p->next) {
 		reads |= p->kind == FS_PARK_READ;
-	if (!reads || !fs->disconnected_ns)
-		return 0;
-	return fs->disconnected_ns +
-	       (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S;
+		if (p->kind == FS_PARK_OPEN && p->deadline_ns &&
+		    (!due || p->deadline_ns < due))
+			due = p->deadline_ns;
+	}
+	if (reads && fs->disconnected_ns) {
+		uint64_t d = fs->disconnected_ns +
+			     (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S;
+
+		if (!due || d < due)
+			due = d;
+	}
+	return due;
 }
 
 static void *timer_main(void *arg)
