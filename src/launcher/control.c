@@ -135,6 +135,7 @@ static const struct {
 	{ "replug", LAUNCHER_CMD_REPLUG },
 	{ "pause", LAUNCHER_CMD_PAUSE },
 	{ "resume", LAUNCHER_CMD_RESUME },
+	{ "stats", LAUNCHER_CMD_STATS },
 };
 
 /* "fps N": decimal, 1..LAUNCHER_FPS_MAX, nothing else on the line. */
@@ -215,6 +216,6 @@ int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 		return parse_fps(args, out, err, cap);
 	snprintf(err, cap,
 		 "unknown command (unplug, replug, replug-serial S, pause, "
-		 "resume, fps N, fault SPEC, event CODE [PARAM])");
+		 "resume, fps N, stats, fault SPEC, event CODE [PARAM])");
 	return ALPHAFS_ERR_INVALID;
 }

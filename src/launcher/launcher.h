@@ -64,6 +64,7 @@ enum launcher_cmd_kind {
 	LAUNCHER_CMD_PAUSE,	    /* "pause": no new frames */
 	LAUNCHER_CMD_RESUME,	    /* "resume" */
 	LAUNCHER_CMD_FPS,	    /* "fps N": the live-view rate changes */
+	LAUNCHER_CMD_STATS,	    /* "stats": the camera's counters */
 };
 
 struct launcher_cmd {
