@@ -364,8 +364,10 @@ def usb_gphoto2(a):
     frames = res["readers"][0]["frames"]
     tx = edelta(edges, "transactions") / frames
     cpu = report_stream("gphoto2", res, edges, "cpu_gphoto2", tx)
-    out("%-8s launcher (the emulated camera) cpu %.3f ms/frame"
-        % ("gphoto2", delta(edges, "cpu_launcher") / frames * 1e3))
+    out("%-8s launcher (the emulated camera) cpu %.3f ms/frame; camera "
+        "answered AccessDenied %.2f times/frame"
+        % ("gphoto2", delta(edges, "cpu_launcher") / frames * 1e3,
+           edelta(edges, "denied") / frames))
     return {"cpu": cpu, "tx": tx, "lat": res["lat"]}
 
 
@@ -395,17 +397,20 @@ def alphafs_stream(a, usb):
     cpu = report_stream("alphafs", res, edges, key, tx, transfer_ms)
     if usb:
         out("%-8s launcher (the emulated camera) cpu %.3f ms/frame; camera "
-            "counted %.2f transactions/frame" % (
+            "counted %.2f transactions/frame, AccessDenied %.2f/frame" % (
                 "alphafs", delta(edges, "cpu_launcher") / frames * 1e3,
-                edelta(edges, "transactions") / frames))
+                edelta(edges, "transactions") / frames,
+                edelta(edges, "denied") / frames))
     else:
         out("%-8s the emulated camera's encoder thread (left out) %.3f "
             "ms/frame; daemon with it %.3f ms/frame"
             % ("alphafs", delta(edges, "cpu_thread") / frames * 1e3,
                delta(edges, "cpu_daemon") / frames * 1e3))
-    out("%-8s captured %d frames, schedule %s, period %s us"
-        % ("alphafs", captured, edges[1]["status"]["poll_schedule"],
-           edges[1]["status"]["camera_frame_period_us"]))
+    out("%-8s captured %d frames, schedule %s, period %s us, %d relearns "
+        "in the window" % ("alphafs", captured,
+                           edges[1]["status"]["poll_schedule"],
+                           edges[1]["status"]["camera_frame_period_us"],
+                           sdelta(edges, "poll_schedule_relearns")))
     return {"cpu": cpu, "tx": tx, "lat": res["lat"],
             "added": res["lat"]["p99"] - transfer_ms,
             "delivered": res["readers"][0]["frames"] /
