@@ -9,6 +9,10 @@ real stack (the emulated a6300 behind the real libusb, a real mount):
     it and gets a frame the camera made after the rest began (its pixel
     marker's time is later than the moment the test saw idle), never the
     old one; a stream reader wakes it the same way;
+  - a latest.jpg open that wakes a camera which makes no frame (the
+    launcher's "pause") fails with ETIMEDOUT after its bounded wait
+    (FS_WAKE_WAIT_S), never with the old frame, and the mount serves
+    frames again once the camera does;
   - the camera changes pace (the launcher's "fps 25", then "fps 30"): the
     poll schedule learns the new period (camera_frame_period_us) and
     follows it again (poll_schedule: tracking);
@@ -16,12 +20,17 @@ real stack (the emulated a6300 behind the real libusb, a real mount):
 
 Waits are conditions with hang guards; no duration is asserted.
 """
+import errno
+import os
+import threading
 import time
 
 from alphafs_e2e import marker
-from resil import Rig, check, log, read_latest, run_test, wait_until
+from resil import (STATE_S, Rig, check, log, open_errno, read_latest,
+                   run_test, wait_until)
 
 LINGER_S = 2
+WAKE_WAIT_S = 10  # FS_WAKE_WAIT_S (src/fs/fs.h)
 PERIOD_TOLERANCE = 0.01
 
 
@@ -77,6 +86,26 @@ def test_rest_and_wake():
         r.kill()
 
 
+def test_wake_without_frames():
+    with Rig(opts=["linger=%d" % LINGER_S], started=("live", "idle")) as rig:
+        rig.wait_state("idle")
+        rig.ctl("pause")
+        got = []
+        t = threading.Thread(target=lambda: got.append(
+            open_errno(rig.mp + "/live/latest.jpg")), daemon=True)
+        t.start()
+        # Hang guard only: the open is answered by the fs's own deadline.
+        t.join(WAKE_WAIT_S + STATE_S)
+        check(got, "latest.jpg open on a silent camera never returned")
+        check(got[0] == errno.ETIMEDOUT,
+              "latest.jpg open on a silent camera: %s"
+              % (os.strerror(got[0]) if got[0] else "served a frame"))
+        rig.ctl("resume")
+        rig.wait_state("live")
+        seq, _ = read_latest(rig.mp, "latest.jpg after the camera resumed")
+        log("silent camera: ETIMEDOUT; after resume frame %d" % seq)
+
+
 def period_us(st):
     return int(st["camera_frame_period_us"])
 
@@ -114,6 +143,7 @@ def test_pace_change_and_never_rest():
 
 def main():
     test_rest_and_wake()
+    test_wake_without_frames()
     test_pace_change_and_never_rest()
 
 
