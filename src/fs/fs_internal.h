@@ -115,6 +115,10 @@ struct fs {
 	bool detached;		   /* listener calls must not reply any more */
 	bool closing;
 	bool timer_stop;
+	/* What the timer thread waits for: the deadline it sleeps until,
+	 * 0 while it sleeps with none (or is not waiting). Only a deadline
+	 * earlier than this wakes it (park.c). */
+	uint64_t timer_due;
 	struct fs_park *parked;
 	uint32_t nparked;
 	struct fs_reader readers; /* list head (sentinel) */

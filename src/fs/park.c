@@ -39,6 +39,28 @@ static bool disconnect_expired_locked(struct fs *fs, uint64_t now)
 	return fs->disconnected_ns && now - fs->disconnected_ns >= limit;
 }
 
+/*
+ * A parked entry or a state change brings a deadline at due (0: none):
+ * wakes the timer thread only when that is earlier than what it sleeps
+ * until. Publishing a frame or parking a read moves no deadline, so the
+ * timer is not woken for them (it was, once per parked read and per
+ * frame: a wake and a walk of the parked list each). fs->lock held.
+ */
+static void timer_kick_locked(struct fs *fs, uint64_t due)
+{
+	if (due && (!fs->timer_due || due < fs->timer_due))
+		pthread_cond_signal(&fs->timer_cond);
+}
+
+/* When parked reads fail with EIO (disconnected), 0 while connected. */
+static uint64_t reads_expire_locked(const struct fs *fs)
+{
+	return fs->disconnected_ns
+		       ? fs->disconnected_ns +
+				 (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S
+		       : 0;
+}
+
 /* Fills *a and returns true when p can be answered now. fs->lock held. */
 static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 			      struct answer *a, uint64_t now)
@@ -155,7 +177,9 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 		p->next = fs->parked;
 		fs->parked = p;
 		fs->nparked++;
-		pthread_cond_signal(&fs->timer_cond);
+		timer_kick_locked(fs, p->kind == FS_PARK_OPEN
+					      ? p->deadline_ns
+					      : reads_expire_locked(fs));
 	}
 	pthread_mutex_unlock(&fs->lock);
 	if (now_ok)
@@ -258,7 +282,7 @@ void fs_park_handle_store(void *arg)
 	     fs->last_state == FRAME_STORE_IDLE))
 		fs_adverts_clear_locked(fs);
 	fs->last_state = st;
-	pthread_cond_signal(&fs->timer_cond);
+	timer_kick_locked(fs, fs->nparked ? reads_expire_locked(fs) : 0);
 	pthread_mutex_unlock(&fs->lock);
 	answer_ready(fs);
 	pthread_mutex_lock(&fs->lock);
@@ -301,8 +325,7 @@ static uint64_t next_deadline_locked(struct fs *fs)
 			due = p->deadline_ns;
 	}
 	if (reads && fs->disconnected_ns) {
-		uint64_t d = fs->disconnected_ns +
-			     (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S;
+		uint64_t d = reads_expire_locked(fs);
 
 		if (!due || d < due)
 			due = d;
@@ -318,6 +341,7 @@ static void *timer_main(void *arg)
 	while (!fs->timer_stop) {
 		uint64_t due = next_deadline_locked(fs), now = clock_now_ns();
 
+		fs->timer_due = due;
 		if (due && due <= now) {
 			pthread_mutex_unlock(&fs->lock);
 			answer_ready(fs);
