@@ -29,6 +29,7 @@ struct camera *camera_create(const struct ptp_transport_opener *open,
 		cam->opt.usb_timeout_ms = CAMERA_TIMEOUT_DEFAULT_MS;
 	cam->store = store;
 	cam->status.live_view_status = -1;
+	cam->readers_gone_ns = clock_now_ns();
 	atomic_init(&cam->stop, false);
 	if (pthread_mutex_init(&cam->lock, NULL) != 0)
 		goto err_mutex;
@@ -204,7 +205,7 @@ void camera_wait_until(struct camera *cam, uint64_t deadline_ns)
 
 	pthread_mutex_lock(&cam->lock);
 	while (!atomic_load(&cam->stop) && cam->queue.n == 0 &&
-	       clock_now_ns() < deadline_ns)
+	       !cam->readers_changed && clock_now_ns() < deadline_ns)
 		pthread_cond_timedwait(&cam->wake, &cam->lock, &ts);
 	pthread_mutex_unlock(&cam->lock);
 }
@@ -233,6 +234,8 @@ const char *camera_live_view_name(enum camera_live_view lv)
 		return "on";
 	case CAMERA_LV_FAILED:
 		return "unavailable";
+	case CAMERA_LV_IDLE:
+		return "idle";
 	}
 	return "?";
 }
@@ -263,15 +266,17 @@ void camera_note_why(struct camera *cam, const char *why)
 
 /* Adds the loop's counts since the last call; transactions are copied
  * from the session (plus the sessions before it). */
-void camera_note_counters(struct camera *cam, uint64_t frames, uint64_t denied,
-			  uint64_t busy)
+void camera_note_counters(struct camera *cam, const struct camera_lv_counts *d)
 {
 	uint64_t tr = cam->transactions_base + cam->s.transactions;
 
 	pthread_mutex_lock(&cam->lock);
-	cam->status.frames_captured += frames;
-	cam->status.polls_denied += denied;
-	cam->status.busy_retries += busy;
+	cam->status.frames_captured += d->frames;
+	cam->status.polls_denied += d->denied;
+	cam->status.busy_retries += d->busy;
+	cam->status.frames_padded += d->padded;
+	cam->status.padding_bytes += d->padding_bytes;
+	cam->status.frame_transfer_ns += d->transfer_ns;
 	cam->status.transactions = tr;
 	pthread_mutex_unlock(&cam->lock);
 }
@@ -283,5 +288,53 @@ void camera_note_reset(struct camera *cam, bool reconnect)
 		cam->status.reconnects++;
 	else
 		cam->status.session_resets++;
+	pthread_mutex_unlock(&cam->lock);
+}
+
+void camera_set_readers(struct camera *cam, bool present)
+{
+	pthread_mutex_lock(&cam->lock);
+	if (cam->readers != present) {
+		cam->readers = present;
+		if (!present)
+			cam->readers_gone_ns = clock_now_ns();
+		cam->readers_changed = true;
+		pthread_cond_broadcast(&cam->wake);
+	}
+	pthread_mutex_unlock(&cam->lock);
+}
+
+bool camera_readers_get(struct camera *cam, uint64_t *gone_ns)
+{
+	bool present;
+
+	pthread_mutex_lock(&cam->lock);
+	present = cam->readers;
+	*gone_ns = cam->readers_gone_ns;
+	cam->readers_changed = false;
+	pthread_mutex_unlock(&cam->lock);
+	return present;
+}
+
+void camera_note_rest(struct camera *cam, bool resting)
+{
+	pthread_mutex_lock(&cam->lock);
+	if (resting) {
+		cam->status.rests++;
+		cam->status.live_view = CAMERA_LV_IDLE;
+	} else {
+		cam->status.wakes++;
+		if (cam->status.live_view == CAMERA_LV_IDLE)
+			cam->status.live_view = CAMERA_LV_ON;
+	}
+	pthread_mutex_unlock(&cam->lock);
+}
+
+void camera_note_schedule(struct camera *cam, const struct camera_sched *s)
+{
+	pthread_mutex_lock(&cam->lock);
+	cam->status.frame_period_ns = s->line_ok ? s->period_ns : 0;
+	cam->status.schedule_tracking = s->mode == CAMERA_SCHED_TRACK;
+	cam->status.schedule_relearns = s->relearns;
 	pthread_mutex_unlock(&cam->lock);
 }

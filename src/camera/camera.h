@@ -36,10 +36,15 @@ struct camera_options {
 	/* How long live view may take to come up after a handshake before
 	 * alphafs gives up with a reason; 0 = default (8 s). */
 	unsigned liveview_start_ms;
+	/* Rest (stop polling live view, keep the session and its events)
+	 * once nobody has read for this long (camera_set_readers); 0 =
+	 * never rest. */
+	unsigned linger_ms;
 };
 /* fps_limit 0, exit_on_disconnect false, usb_timeout_ms 1000
  * (libgphoto2's live-view timeout, dossier §4.2; it also bounds how long
- * camera_stop waits for a transfer). */
+ * camera_stop waits for a transfer), linger_ms 0 (never rest: a program
+ * that has no readers to count, alphafs-grab, keeps frames coming). */
 void camera_options_default(struct camera_options *o);
 
 /* Identity read once per connection (for info/device). */
@@ -72,6 +77,7 @@ enum camera_live_view {
 	CAMERA_LV_STARTING, /* handshake done, waiting for the first frame */
 	CAMERA_LV_ON,	    /* frames have come */
 	CAMERA_LV_FAILED,   /* gave up: see why (still checked now and then) */
+	CAMERA_LV_IDLE,	    /* resting: nobody reads, no live-view polls */
 };
 const char *camera_live_view_name(enum camera_live_view lv);
 
@@ -90,6 +96,20 @@ struct camera_status {
 	uint64_t start_mono_ns;
 	uint64_t props_count_mismatch; /* 0x9209 count field != entries */
 	uint64_t props_cut_short;      /* 0x9209 ended inside an entry */
+	/* Frames whose size field declared bytes after the EOI (dossier
+	 * §4.3), and those bytes: never part of a published frame. */
+	uint64_t frames_padded;
+	uint64_t padding_bytes;
+	/* The poll schedule (schedule.h): the camera's frame period as
+	 * learnt (0 while unknown), whether polls follow its clock
+	 * (tracking) or are still learning it, how often it learnt again. */
+	uint64_t frame_period_ns;
+	bool schedule_tracking;
+	uint64_t schedule_relearns;
+	/* Frames' GetObject time, command to response, summed (with
+	 * frames_captured: the mean USB transfer time of a frame). */
+	uint64_t frame_transfer_ns;
+	uint64_t rests, wakes; /* times live view paused and resumed */
 };
 /* The camera's lines of info/status for cs: connected, since (UTC), why
  * and the owner's counters. Appended to out, as camera_info_format. */
@@ -123,6 +143,17 @@ int camera_start(struct camera *cam, char *err, size_t cap);
 void camera_stop(struct camera *cam);
 /* Stops (if needed) and frees. NULL is a no-op. */
 void camera_destroy(struct camera *cam);
+
+/*
+ * Whether anybody reads frames (fs/: a stream.mjpeg or latest.jpg open, a
+ * latest.jpg open waiting for a frame). With opt.linger_ms set, the owner
+ * stops polling live view that long after the last reader went (the
+ * store's state becomes FRAME_STORE_IDLE, info/status says idle; the
+ * session stays open and events are still read) and resumes at once when
+ * one comes. Any thread, also with the caller's own locks held: it takes
+ * the camera's lock briefly and never waits on the camera.
+ */
+void camera_set_readers(struct camera *cam, bool present);
 
 /* Snapshots; never wait on the camera; any thread, store listeners
  * included. get_info fills *out with owned copies of the lists (free with

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 
 #include "camera/camera.h"
+#include "camera/schedule.h"
 #include "sony/sony.h"
 
 #define CAMERA_SESSION_ID 1
@@ -35,13 +36,8 @@
 /* Requests waiting for the owner thread; submit answers BUSY beyond. */
 #define CAMERA_QUEUE_MAX 32
 
-/* Pacing of "no frame yet" (AccessDenied), DeviceBusy and other non-OK
- * live-view answers: wait CAMERA_RETRY_START_MS, growing by
- * CAMERA_RETRY_STEP_MS per answer up to CAMERA_RETRY_MAX_MS, all well
- * under a 30 fps frame interval (dossier §7.3, §7.4). */
-#define CAMERA_RETRY_START_MS 5
-#define CAMERA_RETRY_STEP_MS 5
-#define CAMERA_RETRY_MAX_MS 30
+/* When to poll live view (AccessDenied, DeviceBusy and the frame clock)
+ * is schedule.c's business. */
 /* Live view refused (no frame) this long despite a handshake: one full
  * session reset, for a stale remote owner (competitors.md §9.4, §10). */
 #define CAMERA_STALL_RESET_MS 3000
@@ -66,6 +62,8 @@
 #define CAMERA_EVENTS_PER_ROUND 8
 /* A failed allocation in the loop: wait this long and go on. */
 #define CAMERA_NOMEM_WAIT_MS 50
+/* While resting, the interrupt pipe is read this often. */
+#define CAMERA_REST_EVENTS_MS 100
 
 struct camera_queue {
 	struct camera_request v[CAMERA_QUEUE_MAX];
@@ -106,6 +104,9 @@ struct camera {
 	pthread_cond_t wake; /* stop, a new request */
 	atomic_bool stop;
 	bool accepting; /* camera_submit queues requests */
+	bool readers;	     /* camera_set_readers */
+	bool readers_changed; /* ... since the owner last looked */
+	uint64_t readers_gone_ns; /* when the last reader went */
 	struct camera_queue queue;
 	struct camera_info info;
 	bool info_valid;
@@ -136,17 +137,27 @@ int camera_session_setup(struct camera *cam, struct err_detail *err);
 int camera_session_recover(struct camera *cam, struct err_detail *err);
 
 /* ---- camera.c (called by the owner thread) --------------------------- */
+/* Live-view counts the loop gathers between two status updates. */
+struct camera_lv_counts {
+	uint64_t frames;	/* published */
+	uint64_t denied;	/* AccessDenied: no new frame yet */
+	uint64_t busy;		/* DeviceBusy */
+	uint64_t padded;	/* frames with bytes after the EOI */
+	uint64_t padding_bytes;
+	uint64_t transfer_ns;	/* frames' GetObject times, summed */
+};
 /* Status updates under cam->lock. */
 void camera_note_connected(struct camera *cam, bool connected, const char *why);
-void camera_note_counters(struct camera *cam, uint64_t frames, uint64_t denied,
-			  uint64_t busy);
+/* Adds d to the status counters (and the transaction count). */
+void camera_note_counters(struct camera *cam, const struct camera_lv_counts *d);
 void camera_note_reset(struct camera *cam, bool reconnect);
 void camera_note_why(struct camera *cam, const char *why);
 /* Takes the next queued request; false when none. */
 bool camera_queue_pop(struct camera *cam, struct camera_request *out);
 /* Fails every queued request with code (NO_DEVICE, CLOSED). */
 void camera_queue_fail_all(struct camera *cam, int code);
-/* Waits until deadline_ns (CLOCK_MONOTONIC), a request or stop. */
+/* Waits until deadline_ns (CLOCK_MONOTONIC), a request, a change of
+ * readers or stop. */
 void camera_wait_until(struct camera *cam, uint64_t deadline_ns);
 static inline bool camera_stopping(struct camera *cam)
 {
@@ -155,6 +166,13 @@ static inline bool camera_stopping(struct camera *cam)
 
 void camera_note_live_view(struct camera *cam, enum camera_live_view lv,
 			   int status);
+/* The schedule's state, for info/status. */
+void camera_note_schedule(struct camera *cam, const struct camera_sched *s);
+/* Readers now: whether any are there and since when none are; clears
+ * readers_changed. */
+bool camera_readers_get(struct camera *cam, uint64_t *gone_ns);
+/* A rest began (true) or ended. */
+void camera_note_rest(struct camera *cam, bool resting);
 void camera_note_props(struct camera *cam, bool mismatch, bool cut_short);
 
 /* ---- warmup.c ---------------------------------------------------------- */

@@ -148,4 +148,18 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 	buf_printf(out, "props_count_mismatch: %" PRIu64 "\n",
 		   cs->props_count_mismatch);
 	buf_printf(out, "props_cut_short: %" PRIu64 "\n", cs->props_cut_short);
+	buf_printf(out, "frames_padded: %" PRIu64 "\n", cs->frames_padded);
+	buf_printf(out, "padding_bytes: %" PRIu64 "\n", cs->padding_bytes);
+	buf_printf(out, "poll_schedule: %s\n",
+		   cs->schedule_tracking ? "tracking" : "learning");
+	buf_printf(out, "camera_frame_period_us: %" PRIu64 "\n",
+		   cs->frame_period_ns / 1000u);
+	buf_printf(out, "poll_schedule_relearns: %" PRIu64 "\n",
+		   cs->schedule_relearns);
+	buf_printf(out, "frame_transfer_us: %" PRIu64 "\n",
+		   cs->frames_captured
+			   ? cs->frame_transfer_ns / cs->frames_captured / 1000u
+			   : 0);
+	buf_printf(out, "live_view_rests: %" PRIu64 "\n", cs->rests);
+	buf_printf(out, "live_view_wakes: %" PRIu64 "\n", cs->wakes);
 }

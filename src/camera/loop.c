@@ -3,10 +3,13 @@
  * The owner thread: pulls live-view frames, publishes the whole ones, runs
  * queued requests between frames and recovers from faults.
  *
+ * When to poll is the schedule's (schedule.h): locked to the camera's
+ * frame clock, "no frame yet" (AccessDenied) retried on a short bounded
+ * grid, DeviceBusy and other non-OK answers backed off within a fixed
+ * budget. Nobody reading for opt.linger_ms: the loop rests (no live-view
+ * polls; requests and events still handled) until a reader comes.
+ *
  * Budgets (every one fixed; no branch raises them):
- *   - "no frame yet" (AccessDenied), DeviceBusy and other non-OK answers
- *     are retried after CAMERA_RETRY_START_MS, growing by
- *     CAMERA_RETRY_STEP_MS to CAMERA_RETRY_MAX_MS;
  *   - no frame for CAMERA_STALL_RESET_MS despite the handshake: one full
  *     session reset per stall (a stale remote owner), then the stall is
  *     reported in the store's state and polling goes on;
@@ -30,30 +33,40 @@
 #define NS_PER_S 1000000000ull
 
 struct loop {
-	uint64_t next_poll_ns;	 /* no live-view poll before this */
+	struct camera_sched sched; /* when to poll live view */
+	uint64_t hold_ns;	   /* no poll before this (allocation failed) */
 	uint64_t next_reopen_ns; /* while disconnected */
 	uint64_t progress_ns;	 /* last frame, or last (re)handshake */
-	unsigned retry_ms;	 /* current back-off */
 	bool stall_reset_done;	 /* one reset per stall */
 	bool stall_reported;
 	unsigned recoveries; /* recoveries since the last frame */
-	uint64_t frames, denied, busy; /* not yet added to the status */
+	struct camera_lv_counts n;     /* not yet added to the status */
 	struct camera_warmup warm;     /* live view coming up */
+	bool resting;		       /* nobody reads: no live-view polls */
+	uint64_t next_events_ns;       /* while resting */
 };
 
-static void loop_restart(struct loop *L, uint64_t now)
+/* Progress: a frame, or a new start of live view. */
+static void loop_progress(struct loop *L, uint64_t now)
 {
-	L->next_poll_ns = now;
 	L->progress_ns = now;
-	L->retry_ms = CAMERA_RETRY_START_MS;
 	L->stall_reset_done = false;
 	L->stall_reported = false;
 }
 
+/* A new session, a recovery or a wake: the frame clock is learnt again. */
+static void loop_restart(struct loop *L, uint64_t now)
+{
+	camera_sched_restart(&L->sched, now);
+	L->hold_ns = 0;
+	loop_progress(L, now);
+}
+
 static void flush_counters(struct camera *cam, struct loop *L)
 {
-	camera_note_counters(cam, L->frames, L->denied, L->busy);
-	L->frames = L->denied = L->busy = 0;
+	camera_note_counters(cam, &L->n);
+	camera_note_schedule(cam, &L->sched);
+	memset(&L->n, 0, sizeof(L->n));
 }
 
 static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
@@ -65,6 +78,7 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
 	L->recoveries = 0;
+	L->resting = false; /* a new session rests again if nobody reads */
 }
 
 /* Device Reset + a new session and handshake, within the budgets above. */
@@ -151,15 +165,13 @@ static void run_requests(struct camera *cam, struct loop *L)
 	}
 }
 
-/* "Not this time": back off, and act on a stall that lasts. */
+/* "Not this time" (the schedule says when again): act on a stall that
+ * lasts. */
 static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 {
 	char why[ERR_DETAIL_MAX];
 	uint64_t idle_ms = (now - L->progress_ns) / NS_PER_MS;
 
-	L->next_poll_ns = now + L->retry_ms * NS_PER_MS;
-	if (L->retry_ms < CAMERA_RETRY_MAX_MS)
-		L->retry_ms += CAMERA_RETRY_STEP_MS;
 	if (L->warm.active) {
 		/* Refusals while live view comes up are the warm-up's
 		 * business (warmup.c), not a stall. */
@@ -188,51 +200,59 @@ static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 	frame_store_set_state(cam->store, FRAME_STORE_CONNECTING, why);
 }
 
-static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
+static void on_frame(struct camera *cam, struct loop *L, struct frame *f,
+		     uint64_t now)
 {
-	uint64_t now = clock_now_ns();
-
 	/* Status first: whoever the publish wakes sees live view on. */
 	camera_warmup_done(cam, &L->warm);
 	frame_store_publish(cam->store, f);
-	L->frames++;
+	L->n.frames++;
 	L->recoveries = 0;
-	loop_restart(L, now);
-	if (cam->opt.fps_limit > 0)
-		L->next_poll_ns = now + NS_PER_S / cam->opt.fps_limit;
+	loop_progress(L, now);
 }
 
 static void poll_once(struct camera *cam, struct loop *L)
 {
 	struct sony_lv_result res;
 	char why[ERR_DETAIL_MAX];
+	uint64_t sent = clock_now_ns(), now;
 	int rc = sony_liveview_fetch(&cam->s, &res);
-	uint64_t now = clock_now_ns();
 
+	now = clock_now_ns();
 	switch (rc) {
 	case 0:
-		on_frame(cam, L, res.frame);
+		if (res.padding) {
+			L->n.padded++;
+			L->n.padding_bytes += res.padding;
+		}
+		L->n.transfer_ns += now - sent;
+		camera_sched_note(&L->sched, CAMERA_POLL_FRAME, sent, now);
+		on_frame(cam, L, res.frame, now);
 		return;
 	case ALPHAFS_ERR_AGAIN:
-		L->denied++;
+		L->n.denied++;
+		camera_sched_note(&L->sched, CAMERA_POLL_DENIED, sent, now);
 		on_no_frame(cam, L, now);
 		return;
 	case ALPHAFS_ERR_PTP_RESPONSE:
 		if (res.rc == PTP_RC_DEVICE_BUSY)
-			L->busy++;
+			L->n.busy++;
 		else
 			log_dbg(SONY, "live view: %s", cam->s.err.msg);
+		camera_sched_note(&L->sched, CAMERA_POLL_BUSY, sent, now);
 		on_no_frame(cam, L, now);
 		return;
 	case ALPHAFS_ERR_REJECTED:
 		log_dbg(SONY, "live view: frame dropped: %s",
 			frame_reject_text((enum frame_reject)res.reject));
 		frame_store_count_reject(cam->store, (enum frame_reject)res.reject);
+		/* The camera made a frame all the same: its clock moved. */
+		camera_sched_note(&L->sched, CAMERA_POLL_FRAME, sent, now);
 		if (cam->s.desynced)
 			recover(cam, L, "a frame was cut short on the wire");
 		return;
 	case ALPHAFS_ERR_NOMEM:
-		L->next_poll_ns = now + CAMERA_NOMEM_WAIT_MS * NS_PER_MS;
+		L->hold_ns = now + CAMERA_NOMEM_WAIT_MS * NS_PER_MS;
 		return;
 	case ALPHAFS_ERR_NO_DEVICE:
 		snprintf(why, sizeof(why), "camera unplugged or switched off (%s)",
@@ -252,17 +272,79 @@ static void poll_once(struct camera *cam, struct loop *L)
  * while nobody acts on events yet; at most CAMERA_EVENTS_PER_ROUND a round.
  * Events are hints only (dossier §6: they can be missed), never relied on.
  */
-static void drain_events(struct camera *cam)
+static int drain_events(struct camera *cam)
 {
 	struct ptp_event ev;
+	int rc = 0;
 
 	for (unsigned i = 0; i < CAMERA_EVENTS_PER_ROUND && cam->t; i++) {
-		if (ptp_event_read(&cam->s, &ev, 0) < 0)
-			return;
+		rc = ptp_event_read(&cam->s, &ev, 0);
+		if (rc < 0)
+			return rc;
 		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
 			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
 			ev.code, ev.nparams ? ev.params[0] : 0);
 	}
+	return rc;
+}
+
+/* ---- rest while nobody reads ------------------------------------------- */
+
+static void go_rest(struct camera *cam, struct loop *L, uint64_t now)
+{
+	char why[ERR_DETAIL_MAX];
+
+	L->resting = true;
+	L->next_events_ns = now;
+	flush_counters(cam, L);
+	camera_note_rest(cam, true);
+	snprintf(why, sizeof(why),
+		 "nobody has read for %u s: live view paused until a file is opened",
+		 cam->opt.linger_ms / 1000);
+	log_info(SONY, "%s", why);
+	frame_store_set_state(cam->store, FRAME_STORE_IDLE, why);
+}
+
+static void wake_up(struct camera *cam, struct loop *L, uint64_t now)
+{
+	L->resting = false;
+	camera_note_rest(cam, false);
+	log_info(SONY, "a reader came: live view resumed");
+	loop_restart(L, now);
+	/* A warm-up the rest cut into starts its bound again. */
+	if (L->warm.active)
+		camera_warmup_begin(cam, &L->warm, now);
+}
+
+/*
+ * Before each poll: rest when nobody has read for opt.linger_ms (no
+ * live-view polls; the interrupt pipe is still read every
+ * CAMERA_REST_EVENTS_MS, requests still run), wake when a reader comes.
+ * True while resting (this round is spent).
+ */
+static bool rest_step(struct camera *cam, struct loop *L)
+{
+	uint64_t gone, now = clock_now_ns();
+	bool present = camera_readers_get(cam, &gone);
+
+	if (!L->resting) {
+		if (present || cam->opt.linger_ms == 0 ||
+		    now - gone < (uint64_t)cam->opt.linger_ms * NS_PER_MS)
+			return false;
+		go_rest(cam, L, now);
+	} else if (present) {
+		wake_up(cam, L, now);
+		return false;
+	}
+	if (now >= L->next_events_ns) {
+		if (drain_events(cam) == ALPHAFS_ERR_NO_DEVICE) {
+			go_disconnected(cam, L, "camera unplugged or switched off while live view was paused");
+			return true;
+		}
+		L->next_events_ns = now + CAMERA_REST_EVENTS_MS * NS_PER_MS;
+	}
+	camera_wait_until(cam, L->next_events_ns);
+	return true;
 }
 
 /* While live view comes up: poll now, or wait (a request or stop ends the
@@ -288,8 +370,13 @@ void *camera_owner_main(void *arg)
 {
 	struct camera *cam = arg;
 	struct loop L = { 0 };
+	uint64_t next;
 
-	loop_restart(&L, clock_now_ns());
+	camera_sched_init(&L.sched, clock_now_ns(), 0);
+	if (cam->opt.fps_limit > 0)
+		camera_sched_set_min_interval(&L.sched,
+					      NS_PER_S / cam->opt.fps_limit);
+	loop_progress(&L, clock_now_ns());
 	if (cam->t && cam->session_ready)
 		camera_warmup_begin(cam, &L.warm, clock_now_ns());
 	while (!camera_stopping(cam)) {
@@ -300,8 +387,13 @@ void *camera_owner_main(void *arg)
 			reconnect_step(cam, &L);
 			continue;
 		}
-		if (clock_now_ns() < L.next_poll_ns) {
-			camera_wait_until(cam, L.next_poll_ns);
+		if (rest_step(cam, &L))
+			continue;
+		next = camera_sched_next(&L.sched);
+		if (next < L.hold_ns)
+			next = L.hold_ns;
+		if (clock_now_ns() < next) {
+			camera_wait_until(cam, next);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))

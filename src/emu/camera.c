@@ -60,6 +60,7 @@ void emu_config_default(struct emu_config *cfg)
 	cfg->height = DEFAULT_HEIGHT;
 	cfg->jpeg_quality = DEFAULT_QUALITY;
 	cfg->warmup_ms = EMU_WARMUP_DEFAULT_MS;
+	cfg->jitter_us = EMU_JITTER_DEFAULT_US;
 }
 
 static bool config_fix(struct emu_config *c)
@@ -73,7 +74,8 @@ static bool config_fix(struct emu_config *c)
 	return c->fps <= FPS_MAX && c->width >= WIDTH_MIN &&
 	       c->width <= SIZE_MAX_PX && c->height >= SIZE_MIN &&
 	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
-	       c->warmup_ms <= EMU_WARMUP_MAX_MS;
+	       c->warmup_ms <= EMU_WARMUP_MAX_MS &&
+	       c->jitter_us <= EMU_JITTER_MAX_US;
 }
 
 uint64_t emu_camera_now(const struct emu_camera *cam)
@@ -106,6 +108,7 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		return NULL;
 	}
 	pthread_mutex_init(&cam->lock, NULL);
+	cam->sensor_ready = true;
 	emu_inq_init(&cam->inq);
 	emu_outasm_init(&cam->out);
 	cam->pattern = emu_pattern_create(cam->cfg.width, cam->cfg.height,
@@ -114,8 +117,7 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		emu_camera_destroy(cam);
 		return NULL;
 	}
-	cam->period_ns = NS_PER_S / cam->cfg.fps;
-	cam->t0_ns = emu_camera_now(cam);
+	emu_sensor_init(cam);
 	cam->plugged = true;
 	faults_reset(cam, &cam->cfg.faults);
 	return cam;
@@ -125,6 +127,8 @@ void emu_camera_destroy(struct emu_camera *cam)
 {
 	if (!cam)
 		return;
+	if (cam->sensor_ready)
+		emu_sensor_finish(cam);
 	emu_inq_clear(&cam->inq);
 	emu_outasm_finish(&cam->out);
 	emu_pattern_destroy(cam->pattern);
@@ -523,11 +527,27 @@ void emu_camera_pause(struct emu_camera *cam, bool paused)
 	pthread_mutex_lock(&cam->lock);
 	now = emu_camera_now(cam);
 	/* Frames "captured" while paused never existed. */
-	if (cam->paused && !paused && now > cam->t0_ns &&
-	    (now - cam->t0_ns) / cam->period_ns > cam->last_seq)
-		cam->last_seq = (now - cam->t0_ns) / cam->period_ns;
+	if (cam->paused && !paused &&
+	    emu_sensor_newest(cam, now) > cam->last_seq)
+		cam->last_seq = emu_sensor_newest(cam, now);
 	cam->paused = paused;
 	pthread_mutex_unlock(&cam->lock);
+}
+
+int emu_camera_set_fps(struct emu_camera *cam, unsigned fps)
+{
+	uint64_t now;
+
+	if (fps == 0 || fps > FPS_MAX)
+		return ALPHAFS_ERR_INVALID;
+	pthread_mutex_lock(&cam->lock);
+	now = emu_camera_now(cam);
+	cam->cfg.fps = fps;
+	/* The sensor switches after the newest frame: the next one is due a
+	 * new period from now. */
+	emu_sensor_restart(cam, now, emu_sensor_newest(cam, now));
+	pthread_mutex_unlock(&cam->lock);
+	return 0;
 }
 
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out)
@@ -535,6 +555,7 @@ void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out)
 	pthread_mutex_lock(&cam->lock);
 	tick(cam);
 	*out = cam->stats;
+	out->frames_encoded_late = cam->sensor.renders_on_demand;
 	pthread_mutex_unlock(&cam->lock);
 }
 
@@ -544,7 +565,7 @@ void emu_camera_set_clock(struct emu_camera *cam, uint64_t (*now_ns)(void *),
 	pthread_mutex_lock(&cam->lock);
 	cam->clock = now_ns;
 	cam->clock_arg = arg;
-	cam->t0_ns = emu_camera_now(cam);
+	emu_sensor_restart(cam, emu_camera_now(cam), 0);
 	cam->last_seq = 0;
 	cam->nactions = 0;
 	pthread_mutex_unlock(&cam->lock);

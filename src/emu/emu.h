@@ -88,6 +88,10 @@ const char *emu_fault_help(void);
 #define EMU_SMALL_HEIGHT 424
 #define EMU_WARMUP_DEFAULT_MS 1000
 #define EMU_WARMUP_MAX_MS 60000
+/* A frame is ready up to this long after its slot on the frame clock
+ * (firmware and encoder timing; a guess: no real body's was measured). */
+#define EMU_JITTER_DEFAULT_US 1000
+#define EMU_JITTER_MAX_US 20000
 
 struct emu_config {
 	unsigned fps;	       /* live-view rate; 0 = default 30 */
@@ -100,6 +104,10 @@ struct emu_config {
 	 * bodies take up to ~1 s (ZV-1) or ~3 s (A7R IV). 0 = at once;
 	 * emu_config_default() sets EMU_WARMUP_DEFAULT_MS. */
 	unsigned warmup_ms;
+	/* Frame k is ready at its slot on the frame clock plus a fixed
+	 * pseudo-random share of this (below half a frame period); 0 = on
+	 * the slot. emu_config_default() sets EMU_JITTER_DEFAULT_US. */
+	unsigned jitter_us;
 	/* A focus-frame block after the JPEG, announced by the dataset's
 	 * header (offset and size at bytes 8 and 12). */
 	bool focus_frames;
@@ -116,7 +124,8 @@ struct emu_camera;
  * (emu_config_default); it is copied. NULL on NOMEM, when the JPEG encoder
  * cannot be set up, or for an out-of-range cfg (fps > 240, width outside
  * 128..4096, height outside 64..4096 or below twice the frame marker's
- * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS). */
+ * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS, jitter_us >
+ * EMU_JITTER_MAX_US). */
 struct emu_camera *emu_camera_create(const struct emu_config *cfg);
 /* Frees the camera; NULL is a no-op. No other thread may still use it. */
 void emu_camera_destroy(struct emu_camera *cam);
@@ -189,6 +198,10 @@ void emu_camera_push_event(struct emu_camera *cam, uint16_t code,
 			   uint32_t param);
 /* Pauses or resumes the frame source (no new frames: 0x200F). */
 void emu_camera_pause(struct emu_camera *cam, bool paused);
+/* Changes the live-view rate, as a mode change does (25 and 30 fps,
+ * a slow body): the next frame is due 1/fps after now. INVALID for fps 0
+ * or above 240. */
+int emu_camera_set_fps(struct emu_camera *cam, unsigned fps);
 
 struct emu_stats {
 	uint64_t transactions;
@@ -201,6 +214,8 @@ struct emu_stats {
 	uint64_t handshakes;	   /* SDIOConnect phase 3 completions */
 	uint64_t last_frame_seq;   /* sequence number of the last frame sent */
 	uint64_t warmup_refusals;  /* live-view polls refused while warming up */
+	uint64_t frames_encoded_late; /* not rendered ahead: encoded when
+					 asked, so answered late */
 };
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
 
@@ -208,8 +223,10 @@ void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
  * Test hook: the camera reads "now" (ns, monotonic) from now_ns(arg)
  * instead of CLOCK_MONOTONIC, for frame timing, latency, steps and
  * capture delays; NULL restores the real clock. Resets the frame clock
- * (t0 = now, so frame k is due at now + k / fps) and drops pending
- * delayed actions. emu_camera_wait still bounds its sleep in real time.
+ * (t0 = now, so frame k is due at now + k / fps, ready up to jitter_us
+ * later) and drops pending delayed actions. emu_camera_wait still bounds
+ * its sleep in real time. now_ns is called by threads that hold the
+ * camera's lock only.
  */
 void emu_camera_set_clock(struct emu_camera *cam, uint64_t (*now_ns)(void *),
 			  void *arg);

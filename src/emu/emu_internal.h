@@ -134,11 +134,56 @@ struct emu_render_opts {
  * marker's rows). */
 struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
 				       unsigned quality);
+/* A second encoder of the same frames that shares p's scene (read-only),
+ * for another thread; p must outlive it. NULL on NOMEM. */
+struct emu_pattern *emu_pattern_clone(const struct emu_pattern *p);
 void emu_pattern_destroy(struct emu_pattern *p);
 /* Appends one whole JPEG of frame seq, captured at mono_ns, to out.
  * Returns 0, NOMEM or IO (encoder failure). */
 int emu_pattern_render(struct emu_pattern *p, uint64_t seq, uint64_t mono_ns,
 		       const struct emu_render_opts *o, struct buf *out);
+
+/* ---- sensor.c: the frame clock, and frames rendered ahead --------------- */
+struct emu_camera;
+
+struct emu_sensor {
+	uint64_t t0_ns;	    /* frame base_k + m is due at t0 + m * period */
+	uint64_t base_k;
+	uint64_t period_ns;
+	uint64_t jitter_ns; /* ready up to this long after due (< period/2) */
+	uint64_t gen;	    /* bumped when the grid restarts */
+	/* The thread that renders ahead (under cam->lock unless noted). */
+	pthread_t thread;
+	bool thread_started, failed, stop;
+	pthread_cond_t cond;	     /* work for the thread */
+	struct emu_pattern *pattern; /* the thread's encoder (thread only) */
+	uint64_t want_k;	     /* frame to render next, 0 none */
+	bool want_big;
+	struct buf ahead;	     /* frame ahead_k, rendered */
+	uint64_t ahead_k, ahead_gen;
+	bool ahead_big, ahead_ok;
+	struct buf spare;	     /* the thread's output (thread only) */
+	uint64_t renders_ahead, renders_on_demand;
+};
+
+/* Sets up the clock (frame 1 due one period from now); the thread starts
+ * with the first frame asked for. finish stops and joins it. */
+void emu_sensor_init(struct emu_camera *cam);
+void emu_sensor_finish(struct emu_camera *cam);
+/* Restarts the grid at now (pace cfg.fps, jitter cfg.jitter_us): frame
+ * base_k + 1 is due one period later; renders ahead are dropped. */
+void emu_sensor_restart(struct emu_camera *cam, uint64_t now, uint64_t base_k);
+/* When frame k is ready (its marker's time). */
+uint64_t emu_sensor_ready_ns(const struct emu_camera *cam, uint64_t k);
+/* The newest frame ready at now (base_k when none since the restart). */
+uint64_t emu_sensor_newest(const struct emu_camera *cam, uint64_t now);
+/* Asks the thread to render frame k ahead (no-op when it has it). */
+void emu_sensor_ahead(struct emu_camera *cam, uint64_t k,
+		      const struct emu_render_opts *o);
+/* Appends frame k's JPEG to out: the one rendered ahead, or rendered now.
+ * Returns 0, NOMEM or IO. */
+int emu_sensor_render(struct emu_camera *cam, uint64_t k,
+		      const struct emu_render_opts *o, struct buf *out);
 
 /* ---- model.c ------------------------------------------------------------ */
 /* The a6300's DeviceInfo dataset (dossier §2.2) with model and serial. */
@@ -195,6 +240,7 @@ typedef uint64_t emu_clock_fn(void *arg);
 struct emu_camera {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	bool sensor_ready; /* emu_sensor_init ran (destroy finishes it) */
 	struct emu_config cfg;
 	emu_clock_fn *clock;
 	void *clock_arg;
@@ -223,8 +269,7 @@ struct emu_camera {
 	bool s1_down, s2_down;
 
 	struct emu_pattern *pattern;
-	uint64_t t0_ns;		  /* frame k is captured at t0 + k * period */
-	uint64_t period_ns;
+	struct emu_sensor sensor; /* frame clock (sensor.c) */
 	uint64_t last_seq;	  /* newest frame delivered */
 	size_t last_dataset_len;
 	bool paused;

@@ -20,6 +20,8 @@ static const uint32_t lv_offsets[] = { 0x80, 0x88, 0xA0 };
 #define FOCUS_MIN 51		/* focus-frame block: 51..105 bytes seen */
 #define FOCUS_SPAN 55
 #define TRAIL_EVERY 3		/* unannounced bytes after every 3rd JPEG */
+#define PAD_EVERY 2		/* every 2nd JPEG: size padded past the EOI */
+#define PAD_ROUND 128		/* ... to a multiple of this (RX100M7) */
 #define TRAIL_MAX 64
 #define BADSIZE_EXTRA 4096	/* badsize-every: size runs this far past */
 #define BADOFFSET_PAST 0x100	/* badoffset-every: offset this far past */
@@ -134,6 +136,25 @@ static void put_tail(struct emu_camera *cam, uint64_t n, struct buf *c,
 	}
 }
 
+/* Every PAD_EVERY-th frame (by hash) declares a size rounded up to a
+ * multiple of PAD_ROUND, zero bytes after the EOI filling the difference,
+ * as a recorded RX100M7 frame does (dossier §4.3). Returns the padding. */
+static size_t put_padding(struct emu_camera *cam, uint64_t n, struct buf *c,
+			  size_t start, size_t jlen)
+{
+	size_t pad = (PAD_ROUND - jlen % PAD_ROUND) % PAD_ROUND;
+	uint8_t *p;
+
+	if (frame_hash(cam, n, 6) % PAD_EVERY != 0 || pad == 0)
+		return 0;
+	p = buf_grow(c, pad);
+	if (!p)
+		return 0;
+	memset(p, 0, pad);
+	put_u32le(c->data + start + 4, (uint32_t)(jlen + pad));
+	return pad;
+}
+
 /* Writes frame n's dataset into c with the dataset faults due for n. */
 static void put_dataset(struct emu_camera *cam, uint64_t n,
 			const struct buf *jpeg, struct buf *c)
@@ -141,7 +162,7 @@ static void put_dataset(struct emu_camera *cam, uint64_t n,
 	struct emu_fault_state *fs = &cam->fs;
 	uint8_t reserved[LV_OFFSET_MAX - SONY_LV_HEADER_SIZE];
 	uint32_t off = lv_offsets[frame_hash(cam, n, 0) % ARRAY_LEN(lv_offsets)];
-	size_t start = c->len, jlen = jpeg->len;
+	size_t start = c->len, jlen = jpeg->len, pad;
 	uint8_t *hdr;
 
 	if (due(fs->f.garbage_every, n)) {
@@ -155,7 +176,8 @@ static void put_dataset(struct emu_camera *cam, uint64_t n,
 		cam->stats.faults_injected++;
 	}
 	sony_liveview_write(c, off, reserved, jpeg->data, jlen);
-	put_tail(cam, n, c, start, off + jlen);
+	pad = put_padding(cam, n, c, start, jlen);
+	put_tail(cam, n, c, start, off + jlen + pad);
 	if (buf_status(c))
 		return;
 	hdr = c->data + start;
@@ -201,8 +223,7 @@ static void deliver(struct emu_tx *t, uint64_t k)
 	struct emu_xfer *x;
 
 	buf_init(&jpeg, CONTAINER_MAX);
-	if (emu_pattern_render(cam->pattern, k, cam->t0_ns + k * cam->period_ns,
-			       &o, &jpeg) < 0) {
+	if (emu_sensor_render(cam, k, &o, &jpeg) < 0) {
 		buf_finish(&jpeg);
 		emu_tx_respond(t, PTP_RC_GENERAL_ERROR);
 		return;
@@ -220,11 +241,6 @@ static void deliver(struct emu_tx *t, uint64_t k)
 	cam->stats.last_frame_seq = k;
 	if (f->hang_after_first && n == 1)
 		cam->fs.hang_pending = true;
-}
-
-static uint64_t newest_frame(const struct emu_camera *cam, uint64_t now)
-{
-	return now > cam->t0_ns ? (now - cam->t0_ns) / cam->period_ns : 0;
 }
 
 void emu_liveview_start(struct emu_camera *cam, uint64_t now)
@@ -246,7 +262,8 @@ uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now)
 void emu_liveview_poll(struct emu_tx *t)
 {
 	struct emu_camera *cam = t->cam;
-	uint64_t k = newest_frame(cam, t->now);
+	uint64_t k = emu_sensor_newest(cam, t->now);
+	struct emu_render_opts o = { .big = cam->fs.f.big_frames };
 
 	if (!cam->liveview_ready) {
 		/* before SDIOConnect phase 3 (the real answer is unverified,
@@ -271,8 +288,12 @@ void emu_liveview_poll(struct emu_tx *t)
 		return;
 	}
 	if (cam->paused || k == 0 || k <= cam->last_seq) {
+		/* The sensor works on the next frame meanwhile. */
+		if (!cam->paused)
+			emu_sensor_ahead(cam, k + 1, &o);
 		deny(t);
 		return;
 	}
 	deliver(t, k);
+	emu_sensor_ahead(cam, k + 1, &o);
 }

@@ -32,7 +32,8 @@ struct pattern_err {
 
 struct emu_pattern {
 	unsigned w, h, quality;
-	struct emu_scene scene;
+	struct emu_scene own_scene;
+	const struct emu_scene *scene; /* own_scene, or the original's */
 	uint8_t *pix;
 	struct jpeg_compress_struct ci;
 	struct pattern_err err;
@@ -86,7 +87,7 @@ void emu_pattern_destroy(struct emu_pattern *p)
 		return;
 	if (p->ci_ready)
 		jpeg_destroy_compress(&p->ci);
-	emu_scene_finish(&p->scene);
+	emu_scene_finish(&p->own_scene);
 	mem_free(p->pix);
 	mem_free(p);
 }
@@ -117,8 +118,10 @@ static int setup_encoder(struct emu_pattern *p)
 	return 0;
 }
 
-struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
-				       unsigned quality)
+/* A pattern drawing from scene (NULL: a scene of its own). */
+static struct emu_pattern *pattern_new(unsigned width, unsigned height,
+				       unsigned quality,
+				       const struct emu_scene *scene)
 {
 	struct emu_pattern *p;
 
@@ -131,13 +134,26 @@ struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
 	p->w = width;
 	p->h = height;
 	p->quality = quality;
+	p->scene = scene ? scene : &p->own_scene;
 	p->pix = mem_alloc((size_t)width * height * BPP);
-	if (!p->pix || emu_scene_init(&p->scene, width, height) < 0 ||
+	if (!p->pix ||
+	    (!scene && emu_scene_init(&p->own_scene, width, height) < 0) ||
 	    setup_encoder(p) < 0) {
 		emu_pattern_destroy(p);
 		return NULL;
 	}
 	return p;
+}
+
+struct emu_pattern *emu_pattern_create(unsigned width, unsigned height,
+				       unsigned quality)
+{
+	return pattern_new(width, height, quality, NULL);
+}
+
+struct emu_pattern *emu_pattern_clone(const struct emu_pattern *p)
+{
+	return pattern_new(p->w, p->h, p->quality, p->scene);
 }
 
 static int compress(struct emu_pattern *p, struct buf *out)
@@ -212,7 +228,7 @@ int emu_pattern_render(struct emu_pattern *p, uint64_t seq, uint64_t mono_ns,
 	size_t start = out->len;
 	int rc;
 
-	emu_scene_draw(&p->scene, seq, emu_marker_rows(p->w) * 16, p->pix);
+	emu_scene_draw(p->scene, seq, emu_marker_rows(p->w) * 16, p->pix);
 	emu_marker_draw(p->pix, p->w, p->h, (uint32_t)seq, mono_ns);
 	rc = compress(p, out);
 	if (rc == 0 && o && o->big)

@@ -100,6 +100,10 @@ enum frame_store_state {
 	FRAME_STORE_LIVE,	  /* frames flowing */
 	FRAME_STORE_DISCONNECTED, /* camera gone; may come back */
 	FRAME_STORE_CLOSED,	  /* shutting down; readers must give up */
+	/* Nobody reads: live view is paused (the camera rests). The frames
+	 * held are old; a reader waits for the first one published after
+	 * (seq > frame_store_fresh_after), which sets LIVE again. */
+	FRAME_STORE_IDLE,
 };
 
 struct frame_store_stats {
@@ -133,6 +137,11 @@ void frame_store_set_state(struct frame_store *st, enum frame_store_state s,
 			   const char *why);
 enum frame_store_state frame_store_get_state(struct frame_store *st,
 					     char *why, size_t cap);
+/* After IDLE (and until the next publish, whatever states came between):
+ * the seq of the newest frame when the store became IDLE; only later
+ * frames are fresh. 0 once a frame was published since, or before any
+ * IDLE. */
+uint64_t frame_store_fresh_after(struct frame_store *st);
 void frame_store_get_stats(struct frame_store *st, struct frame_store_stats *out);
 /* Returns a listener id >= 0, NOMEM when all 16 slots are taken, or
  * INVALID for a NULL fn. Any thread. */

@@ -39,6 +39,7 @@ struct frame_store {
 	enum frame_store_state state;
 	char why[ERR_DETAIL_MAX];
 	struct frame_store_stats stats;
+	uint64_t stale_seq; /* IDLE: newest seq when it began */
 	uint64_t times[FPS_RING]; /* mono_ns of recent publishes, a ring */
 	size_t times_next, times_n;
 	struct listener listeners[STORE_LISTENERS_MAX];
@@ -165,6 +166,7 @@ void frame_store_publish(struct frame_store *st, struct frame *f)
 	st->stats.last_mono_ns = f->mono_ns;
 	fps_note(st, f->mono_ns);
 	st->state = FRAME_STORE_LIVE;
+	st->stale_seq = 0;
 	st->why[0] = '\0';
 	n = listeners_take(st, ls, slots);
 	pthread_mutex_unlock(&st->lock);
@@ -207,6 +209,9 @@ void frame_store_set_state(struct frame_store *st, enum frame_store_state s,
 	size_t n;
 
 	pthread_mutex_lock(&st->lock);
+	if (s == FRAME_STORE_IDLE && st->state != FRAME_STORE_IDLE &&
+	    st->stale_seq == 0)
+		st->stale_seq = st->stats.last_seq;
 	st->state = s;
 	snprintf(st->why, sizeof(st->why), "%s", why ? why : "");
 	n = listeners_take(st, ls, slots);
@@ -225,6 +230,16 @@ enum frame_store_state frame_store_get_state(struct frame_store *st,
 		snprintf(why, cap, "%s", st->why);
 	pthread_mutex_unlock(&st->lock);
 	return s;
+}
+
+uint64_t frame_store_fresh_after(struct frame_store *st)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&st->lock);
+	seq = st->stale_seq;
+	pthread_mutex_unlock(&st->lock);
+	return seq;
 }
 
 void frame_store_get_stats(struct frame_store *st, struct frame_store_stats *out)

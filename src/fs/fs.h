@@ -78,7 +78,21 @@ struct fs_config {
 	bool stale_frames;
 	/* Text shown as the source in info/status ("emulate", "usb:001,004"). */
 	const char *source;
+	/* Optional: told true when the first reader comes (a stream.mjpeg
+	 * open, a latest.jpg open or one waiting for a frame, a file of
+	 * another module that holds a reader: fs_reader_hold) and false when
+	 * the last one goes, so the camera may rest while nobody reads
+	 * (camera_set_readers). Called in that order, with the fs's lock
+	 * held: it must not block or call into the fs. While the store is
+	 * FRAME_STORE_IDLE (or after it, until the next frame) latest.jpg and
+	 * stream.mjpeg wait for a frame newer than the ones it holds: a
+	 * latest.jpg open at most FS_WAKE_WAIT_S, then ETIMEDOUT. */
+	void (*readers)(void *arg, bool present);
+	void *readers_arg;
 };
+
+/* How long a latest.jpg open waits for a fresh frame after a rest. */
+#define FS_WAKE_WAIT_S 10
 
 struct fs;
 

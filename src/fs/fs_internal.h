@@ -64,6 +64,7 @@ struct fs_reader {
 struct fs_handle {
 	enum fs_ino ino;
 	pid_t pid;		/* the opener (stat consistency) */
+	bool reader;		/* holds one reader (fs_reader_add_locked) */
 	struct fs_snap *snap;	/* regular files */
 	bool flushed;		/* close(2) seen (FLUSH); RELEASE may lag */
 	struct fs_reader *rd;	/* stream.mjpeg */
@@ -80,7 +81,11 @@ struct fs_park {
 	size_t size;		/* FS_PARK_READ: bytes asked for */
 	struct fuse_file_info fi; /* FS_PARK_OPEN: copy to reply with */
 	pid_t pid;		/* FS_PARK_OPEN */
-	uint64_t deadline_ns;	/* 0 = none; else fail with EIO then */
+	/* FS_PARK_OPEN after a rest: only a frame newer than this (0: any),
+	 * and fail with ETIMEDOUT at deadline_ns (0: no deadline). */
+	uint64_t after_seq;
+	uint64_t deadline_ns;
+	bool reader;		/* holds one reader until answered */
 	struct fs_park *next;
 };
 
@@ -116,6 +121,10 @@ struct fs {
 	bool detached;		   /* listener calls must not reply any more */
 	bool closing;
 	bool timer_stop;
+	/* What the timer thread waits for: the deadline it sleeps until,
+	 * 0 while it sleeps with none (or is not waiting). Only a deadline
+	 * earlier than this wakes it (park.c). */
+	uint64_t timer_due;
 	struct fs_park *parked;
 	uint32_t nparked;
 	struct fs_reader readers; /* list head (sentinel) */
@@ -123,6 +132,8 @@ struct fs {
 	struct fs_advert adverts[FS_ADVERT_SLOTS];
 	struct fs_stats stats;
 	enum frame_store_state last_state;
+	unsigned readers_held;	/* stream, latest and others' readers */
+	bool readers_told;	/* what cfg.readers was last told */
 
 	struct fuse_session *se;
 	bool mounted;
@@ -189,9 +200,11 @@ void fs_snap_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
 		  size_t size, off_t off);
 void fs_snap_release(struct fs *fs, struct fs_handle *h);
 /* Replies to an open with a snapshot handle (drops it if the open was
- * interrupted meanwhile). */
+ * interrupted meanwhile); the handle takes over one reader when `reader`
+ * (released with it). */
 void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
-			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid);
+			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid,
+			bool reader);
 void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
 void fs_stream_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
 		    size_t size, struct fuse_file_info *fi);
@@ -208,6 +221,16 @@ struct frame *fs_reader_take_locked(struct fs *fs, struct fs_reader *rd,
 
 /* True when a read on rd would return data at once. fs->lock held. */
 bool fs_reader_ready_locked(struct fs *fs, struct fs_reader *rd);
+
+/* readers.c: who reads, for the camera's rest (fs_config.readers). A
+ * reader is held while a stream.mjpeg or latest.jpg is open or a
+ * latest.jpg open waits; other modules' files (live/frames/) hold one
+ * with fs_reader_hold while open. */
+/* delta +1 or -1; tells cfg.readers on 0 <-> 1. fs->lock held. */
+void fs_reader_add_locked(struct fs *fs, int delta);
+/* The same, taking fs->lock. */
+void fs_reader_hold(struct fs *fs);
+void fs_reader_release(struct fs *fs);
 
 /* park.c */
 /* Parks a copy of *what (req, kind and that kind's fields filled by the

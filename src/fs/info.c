@@ -28,6 +28,8 @@ static const char *state_name(enum frame_store_state s)
 		return "disconnected";
 	case FRAME_STORE_CLOSED:
 		return "closed";
+	case FRAME_STORE_IDLE:
+		return "idle";
 	}
 	return "unknown";
 }

@@ -20,17 +20,21 @@ bool fs_open_wants_write(const struct fuse_file_info *fi)
 }
 
 void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
-			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid)
+			struct fuse_file_info *fi, struct fs_snap *s, pid_t pid,
+			bool reader)
 {
 	struct fs_handle *h = mem_calloc(1, sizeof(*h));
 
 	if (!h) {
 		fs_snap_put(s);
+		if (reader)
+			fs_reader_release(fs);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	h->ino = s->ino;
 	h->pid = pid;
+	h->reader = reader;
 	h->snap = s;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
@@ -64,17 +68,21 @@ void fs_snap_open(struct fs *fs, fuse_req_t req, enum fs_ino ino,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fs_snap_reply_open(fs, req, fi, s, pid);
+	fs_snap_reply_open(fs, req, fi, s, pid, false);
 }
 
 /* latest.jpg: ENODEV while the camera is gone (unless stale_frames), the
  * advertised or newest frame otherwise; before the first frame the open
- * is parked and answered by the first publish. */
+ * is parked and answered by the first publish. The open is a reader (it
+ * wakes a resting camera); after a rest it waits for a frame newer than
+ * the ones from before (FS_WAKE_WAIT_S at most, then ETIMEDOUT): an old
+ * frame is never served as the newest. */
 void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 {
 	pid_t pid = fuse_req_ctx(req)->pid;
 	enum frame_store_state st;
-	struct fs_snap *s;
+	struct fs_snap *s = NULL;
+	uint64_t stale;
 
 	if (fs_open_wants_write(fi)) {
 		fuse_reply_err(req, EACCES);
@@ -86,9 +94,15 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENODEV);
 		return;
 	}
-	s = fs_snap_for(fs, FS_INO_LATEST, pid, true);
+	fs_reader_hold(fs);
+	/* Before the frame is taken: a wake may publish in between. */
+	stale = st == FRAME_STORE_DISCONNECTED
+			? 0
+			: frame_store_fresh_after(fs->cfg.store);
+	if (stale == 0)
+		s = fs_snap_for(fs, FS_INO_LATEST, pid, true);
 	if (s) {
-		fs_snap_reply_open(fs, req, fi, s, pid);
+		fs_snap_reply_open(fs, req, fi, s, pid, true);
 		return;
 	}
 	fs_park(fs, &(struct fs_park){
@@ -96,6 +110,11 @@ void fs_latest_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 			.kind = FS_PARK_OPEN,
 			.fi = *fi,
 			.pid = pid,
+			.after_seq = stale,
+			.deadline_ns = stale ? clock_now_ns() +
+						       FS_WAKE_WAIT_S * 1000000000ull
+					     : 0,
+			.reader = true,
 		});
 }
 
@@ -137,6 +156,8 @@ void fs_snap_release(struct fs *fs, struct fs_handle *h)
 	if (h->ino == FS_INO_LATEST)
 		fs->stats.latest_open--;
 	pthread_cond_broadcast(&fs->drain_cond);
+	if (h->reader)
+		fs_reader_add_locked(fs, -1);
 	pthread_mutex_unlock(&fs->lock);
 	fs_snap_put(h->snap);
 	mem_free(h);

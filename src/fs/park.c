@@ -39,6 +39,28 @@ static bool disconnect_expired_locked(struct fs *fs, uint64_t now)
 	return fs->disconnected_ns && now - fs->disconnected_ns >= limit;
 }
 
+/*
+ * A parked entry or a state change brings a deadline at due (0: none):
+ * wakes the timer thread only when that is earlier than what it sleeps
+ * until. Publishing a frame or parking a read moves no deadline, so the
+ * timer is not woken for them (it was, once per parked read and per
+ * frame: a wake and a walk of the parked list each). fs->lock held.
+ */
+static void timer_kick_locked(struct fs *fs, uint64_t due)
+{
+	if (due && (!fs->timer_due || due < fs->timer_due))
+		pthread_cond_signal(&fs->timer_cond);
+}
+
+/* When parked reads fail with EIO (disconnected), 0 while connected. */
+static uint64_t reads_expire_locked(const struct fs *fs)
+{
+	return fs->disconnected_ns
+		       ? fs->disconnected_ns +
+				 (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S
+		       : 0;
+}
+
 /* Fills *a and returns true when p can be answered now. fs->lock held. */
 static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 			      struct answer *a, uint64_t now)
@@ -51,7 +73,14 @@ static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 			a->err = ENODEV;
 			return true;
 		}
-		f = frame_store_latest(fs->cfg.store);
+		/* After a rest only a frame newer than the old ones. */
+		f = frame_store_newer(fs->cfg.store, p->after_seq);
+		if (!f && p->deadline_ns && now >= p->deadline_ns) {
+			log_warn(FS, "latest.jpg: no new frame within %d s of "
+				     "waking the camera", FS_WAKE_WAIT_S);
+			a->err = ETIMEDOUT;
+			return true;
+		}
 		if (!f)
 			return false;
 		a->snap = fs_snap_new_frame(f);
@@ -73,9 +102,12 @@ static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 static void answer_send(struct fs *fs, struct fs_park *p, struct answer *a)
 {
 	if (a->err) {
+		if (p->reader)
+			fs_reader_release(fs);
 		fuse_reply_err(p->req, a->err);
 	} else if (p->kind == FS_PARK_OPEN) {
-		fs_snap_reply_open(fs, p->req, &p->fi, a->snap, p->pid);
+		fs_snap_reply_open(fs, p->req, &p->fi, a->snap, p->pid,
+				   p->reader);
 	} else {
 		fuse_reply_buf(p->req, a->f ? (const char *)a->f->jpeg + a->off
 					    : NULL,
@@ -102,6 +134,8 @@ static void handle_interrupt(fuse_req_t req, void *data)
 			found = *pp;
 			unlink_locked(fs, pp);
 			fs->stats.interrupted++;
+			if (found->reader)
+				fs_reader_add_locked(fs, -1);
 			break;
 		}
 	pthread_mutex_unlock(&fs->lock);
@@ -118,6 +152,8 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 	bool now_ok;
 
 	if (!p) {
+		if (what->reader)
+			fs_reader_release(fs);
 		fuse_reply_err(what->req, ENOMEM);
 		return;
 	}
@@ -127,6 +163,8 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 	pthread_mutex_lock(&fs->lock);
 	if (fuse_req_interrupted(p->req)) {
 		fs->stats.interrupted++;
+		if (p->reader)
+			fs_reader_add_locked(fs, -1);
 		pthread_mutex_unlock(&fs->lock);
 		fuse_reply_err(p->req, EINTR);
 		mem_free(p);
@@ -139,7 +177,9 @@ void fs_park(struct fs *fs, const struct fs_park *what)
 		p->next = fs->parked;
 		fs->parked = p;
 		fs->nparked++;
-		pthread_cond_signal(&fs->timer_cond);
+		timer_kick_locked(fs, p->kind == FS_PARK_OPEN
+					      ? p->deadline_ns
+					      : reads_expire_locked(fs));
 	}
 	pthread_mutex_unlock(&fs->lock);
 	if (now_ok)
@@ -237,10 +277,12 @@ void fs_park_handle_store(void *arg)
 	 * they are still the newest frames. */
 	if (st != fs->last_state &&
 	    (st == FRAME_STORE_DISCONNECTED || st == FRAME_STORE_CLOSED ||
-	     fs->last_state == FRAME_STORE_DISCONNECTED))
+	     st == FRAME_STORE_IDLE ||
+	     fs->last_state == FRAME_STORE_DISCONNECTED ||
+	     fs->last_state == FRAME_STORE_IDLE))
 		fs_adverts_clear_locked(fs);
 	fs->last_state = st;
-	pthread_cond_signal(&fs->timer_cond);
+	timer_kick_locked(fs, fs->nparked ? reads_expire_locked(fs) : 0);
 	pthread_mutex_unlock(&fs->lock);
 	answer_ready(fs);
 	pthread_mutex_lock(&fs->lock);
@@ -269,17 +311,26 @@ void fs_park_release_all(struct fs *fs)
 
 /* ---- disconnect timer --------------------------------------------------- */
 
-/* The moment parked reads expire, or 0 when none is waiting on one. */
+/* The moment parked reads expire (while disconnected) or the first
+ * parked open waiting for a fresh frame does, or 0 when none is due. */
 static uint64_t next_deadline_locked(struct fs *fs)
 {
+	uint64_t due = 0;
 	bool reads = false;
 
-	for (struct fs_park *p = fs->parked; p; p = p->next)
+	for (struct fs_park *p = fs->parked; p; p = p->next) {
 		reads |= p->kind == FS_PARK_READ;
-	if (!reads || !fs->disconnected_ns)
-		return 0;
-	return fs->disconnected_ns +
-	       (uint64_t)fs->cfg.reconnect_timeout_s * NS_PER_S;
+		if (p->kind == FS_PARK_OPEN && p->deadline_ns &&
+		    (!due || p->deadline_ns < due))
+			due = p->deadline_ns;
+	}
+	if (reads && fs->disconnected_ns) {
+		uint64_t d = reads_expire_locked(fs);
+
+		if (!due || d < due)
+			due = d;
+	}
+	return due;
 }
 
 static void *timer_main(void *arg)
@@ -290,6 +341,7 @@ static void *timer_main(void *arg)
 	while (!fs->timer_stop) {
 		uint64_t due = next_deadline_locked(fs), now = clock_now_ns();
 
+		fs->timer_due = due;
 		if (due && due <= now) {
 			pthread_mutex_unlock(&fs->lock);
 			answer_ready(fs);

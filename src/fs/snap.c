@@ -182,7 +182,10 @@ struct fs_snap *fs_snap_for(struct fs *fs, enum fs_ino ino, pid_t pid,
 	if (s)
 		return s;
 	s = snap_fresh(fs, ino);
-	if (s && !for_open) {
+	/* After a rest the frame held is old: a stat shows it, but it is not
+	 * kept for an open, which waits for a new one. */
+	if (s && !for_open &&
+	    !(ino == FS_INO_LATEST && frame_store_fresh_after(fs->cfg.store))) {
 		pthread_mutex_lock(&fs->lock);
 		drop = advert_store_locked(fs, ino, pid, fs_snap_get(s));
 		pthread_mutex_unlock(&fs->lock);

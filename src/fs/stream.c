@@ -91,8 +91,10 @@ bool fs_reader_ready_locked(struct fs *fs, struct fs_reader *rd)
 
 void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 {
+	struct frame *cur;
 	struct fs_handle *h;
 	struct fs_reader *rd;
+	uint64_t stale, last = 0;
 
 	if (fs_open_wants_write(fi)) {
 		fuse_reply_err(req, EACCES);
@@ -110,22 +112,32 @@ void fs_stream_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi)
 	h->pid = fuse_req_ctx(req)->pid;
 	h->rd = rd;
 	rd->h = h;
-	/* Start at the SOI of the newest whole frame: ffmpeg's probe receives
-	 * data at once. While the camera is away that frame is old: wait for
-	 * the first one after it instead of passing it off as live. */
-	rd->cur = frame_store_latest(fs->cfg.store);
-	if (rd->cur && frame_store_get_state(fs->cfg.store, NULL, 0) ==
-			       FRAME_STORE_DISCONNECTED) {
-		rd->last_seq = rd->cur->seq;
-		frame_unref(rd->cur);
-		rd->cur = NULL;
-	}
+	/* A reader: a resting camera wakes. */
 	pthread_mutex_lock(&fs->lock);
 	rd->next = fs->readers.next;
 	rd->prev = &fs->readers;
 	fs->readers.next->prev = rd;
 	fs->readers.next = rd;
 	fs->stats.readers++;
+	fs_reader_add_locked(fs, 1);
+	pthread_mutex_unlock(&fs->lock);
+	/* Start at the SOI of the newest whole frame: ffmpeg's probe receives
+	 * data at once. While the camera is away, or after a rest, that
+	 * frame is old: wait for the first one after it instead of passing
+	 * it off as live (the stale mark is read first: a wake may publish
+	 * in between). */
+	stale = frame_store_fresh_after(fs->cfg.store);
+	cur = frame_store_latest(fs->cfg.store);
+	if (cur && ((stale && cur->seq <= stale) ||
+		    frame_store_get_state(fs->cfg.store, NULL, 0) ==
+			    FRAME_STORE_DISCONNECTED)) {
+		last = cur->seq;
+		frame_unref(cur);
+		cur = NULL;
+	}
+	pthread_mutex_lock(&fs->lock);
+	rd->cur = cur;
+	rd->last_seq = last;
 	pthread_mutex_unlock(&fs->lock);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
@@ -205,6 +217,7 @@ void fs_stream_release(struct fs *fs, struct fs_handle *h)
 	rd->next->prev = rd->prev;
 	fs->stats.readers--;
 	pthread_cond_broadcast(&fs->drain_cond);
+	fs_reader_add_locked(fs, -1);
 	pthread_mutex_unlock(&fs->lock);
 	if (rd->ph)
 		fuse_pollhandle_destroy(rd->ph);

@@ -135,7 +135,26 @@ static const struct {
 	{ "replug", LAUNCHER_CMD_REPLUG },
 	{ "pause", LAUNCHER_CMD_PAUSE },
 	{ "resume", LAUNCHER_CMD_RESUME },
+	{ "stats", LAUNCHER_CMD_STATS },
 };
+
+/* "fps N": decimal, 1..LAUNCHER_FPS_MAX, nothing else on the line. */
+static int parse_fps(const char *args, struct launcher_cmd *out, char *err,
+		     size_t cap)
+{
+	unsigned v = 0;
+	size_t n = 0;
+
+	for (; args[n] >= '0' && args[n] <= '9' && n < 4; n++)
+		v = v * 10 + (unsigned)(args[n] - '0');
+	if (n == 0 || args[n] || v == 0 || v > LAUNCHER_FPS_MAX) {
+		snprintf(err, cap, "usage: fps N (1 to %d)", LAUNCHER_FPS_MAX);
+		return ALPHAFS_ERR_INVALID;
+	}
+	out->kind = LAUNCHER_CMD_FPS;
+	out->fps = v;
+	return 0;
+}
 
 /* "replug-serial S": one word of printable ASCII that fits. */
 static int parse_serial(const char *args, struct launcher_cmd *out, char *err,
@@ -193,8 +212,10 @@ int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 		return parse_event(args, out, err, cap);
 	if (!strcmp(buf, "replug-serial"))
 		return parse_serial(args, out, err, cap);
+	if (!strcmp(buf, "fps"))
+		return parse_fps(args, out, err, cap);
 	snprintf(err, cap,
 		 "unknown command (unplug, replug, replug-serial S, pause, "
-		 "resume, fault SPEC, event CODE [PARAM])");
+		 "resume, fps N, stats, fault SPEC, event CODE [PARAM])");
 	return ALPHAFS_ERR_INVALID;
 }

@@ -101,6 +101,24 @@ static int replug_serial(struct launcher_fifo *f,
 	return 0;
 }
 
+/* "stats": the emulated camera's counters, one reply line. */
+static void reply_stats(struct launcher_fifo *f, const struct launcher_target *t)
+{
+	char msg[LAUNCHER_LINE_MAX];
+	struct emu_stats st;
+
+	emu_camera_get_stats(t->cam, &st);
+	snprintf(msg, sizeof(msg),
+		 "ok stats transactions=%llu frames_sent=%llu denied=%llu "
+		 "busy=%llu last_frame_seq=%llu frames_encoded_late=%llu",
+		 (unsigned long long)st.transactions,
+		 (unsigned long long)st.frames_sent,
+		 (unsigned long long)st.denied, (unsigned long long)st.busy,
+		 (unsigned long long)st.last_frame_seq,
+		 (unsigned long long)st.frames_encoded_late);
+	reply(f, msg);
+}
+
 static void run_command(struct launcher_fifo *f,
 			const struct launcher_target *t, const char *line)
 {
@@ -133,6 +151,12 @@ static void run_command(struct launcher_fifo *f,
 	case LAUNCHER_CMD_RESUME:
 		emu_camera_pause(t->cam, cmd.kind == LAUNCHER_CMD_PAUSE);
 		break;
+	case LAUNCHER_CMD_FPS:
+		emu_camera_set_fps(t->cam, cmd.fps);
+		break;
+	case LAUNCHER_CMD_STATS:
+		reply_stats(f, t);
+		return;
 	}
 	snprintf(msg, sizeof(msg), "ok %s", line);
 	reply(f, msg);

@@ -31,6 +31,8 @@
 #define LAUNCHER_EXIT_SETUP 70
 /* Longest fault spec or control line accepted. */
 #define LAUNCHER_LINE_MAX 512
+/* Highest rate "fps N" takes (the emulated camera's own bound). */
+#define LAUNCHER_FPS_MAX 240
 
 /* ---- control.c: pure parsers ------------------------------------------ */
 
@@ -61,6 +63,8 @@ enum launcher_cmd_kind {
 	LAUNCHER_CMD_EVENT,	    /* "event CODE [PARAM]" (hex) */
 	LAUNCHER_CMD_PAUSE,	    /* "pause": no new frames */
 	LAUNCHER_CMD_RESUME,	    /* "resume" */
+	LAUNCHER_CMD_FPS,	    /* "fps N": the live-view rate changes */
+	LAUNCHER_CMD_STATS,	    /* "stats": the camera's counters */
 };
 
 struct launcher_cmd {
@@ -70,6 +74,7 @@ struct launcher_cmd {
 	uint16_t code;
 	uint32_t param;
 	char serial[64]; /* REPLUG_SERIAL: printable ASCII, no spaces */
+	unsigned fps;	 /* FPS: 1..LAUNCHER_FPS_MAX */
 };
 
 /* Parses one control line (without its newline). INVALID with a message

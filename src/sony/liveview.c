@@ -8,6 +8,15 @@
  * FF D8 (A7R II, gp#389), so the JPEG is never found by scanning. All
  * bounds are in subtraction form; libgphoto2's `offset + 1 < size` wraps
  * for offset 0xFFFFFFFF (dossier §4.4), this code cannot.
+ *
+ * The size field may run past the JPEG: a recorded DSC-RX100M7 frame
+ * declares 0x9780 bytes for a JPEG that ends 15 bytes earlier, and every
+ * size in that recording is a multiple of 128 (dossier §4.3). So the EOI
+ * is the last FF D9 within the declared size's final SONY_LV_PAD_MAX + 2
+ * bytes (FF D9 cannot occur inside entropy-coded data: an FF there is
+ * always stuffed or a restart marker), the frame is SOI..EOI only, and the
+ * bytes after it are counted as padding. No FF D9 in that tail is a
+ * truncated JPEG (NO_EOI), as before.
  */
 #include <string.h>
 
@@ -17,6 +26,18 @@
 static bool span_inside(size_t len, uint32_t off, uint32_t size)
 {
 	return off <= len && size <= len - off;
+}
+
+/* Length of the JPEG at p: up to and including the last FF D9 among the
+ * final SONY_LV_PAD_MAX + 2 bytes of size, or 0 when there is none. */
+static size_t jpeg_end(const uint8_t *p, size_t size)
+{
+	size_t floor = size > SONY_LV_PAD_MAX + 2 ? size - SONY_LV_PAD_MAX - 2 : 0;
+
+	for (size_t end = size; end - floor >= 2; end--)
+		if (p[end - 2] == 0xFF && p[end - 1] == 0xD9)
+			return end;
+	return 0;
 }
 
 static int reject(int *out, enum frame_reject why)
@@ -29,7 +50,9 @@ static int reject(int *out, enum frame_reject why)
 int sony_liveview_parse(const uint8_t *buf, size_t len,
 			struct sony_liveview *out, int *reject_out)
 {
+	const uint8_t *jpeg;
 	struct rd r;
+	size_t end;
 	int why;
 
 	memset(out, 0, sizeof(*out));
@@ -50,11 +73,20 @@ int sony_liveview_parse(const uint8_t *buf, size_t len,
 	/* A JPEG overlapping the header is an inconsistent offset. */
 	if (out->image_offset < SONY_LV_HEADER_SIZE)
 		return reject(reject_out, FRAME_REJECT_OFFSET);
-	why = frame_jpeg_check(buf + out->image_offset, out->image_size);
+	jpeg = buf + out->image_offset;
+	if (out->image_size > FRAME_MAX_BYTES)
+		return reject(reject_out, FRAME_REJECT_TOO_BIG);
+	if (jpeg[0] != 0xFF || jpeg[1] != 0xD8)
+		return reject(reject_out, FRAME_REJECT_NO_SOI);
+	end = jpeg_end(jpeg, out->image_size);
+	if (end == 0)
+		return reject(reject_out, FRAME_REJECT_NO_EOI);
+	why = frame_jpeg_check(jpeg, end);
 	if (why >= 0)
 		return reject(reject_out, (enum frame_reject)why);
-	out->jpeg = buf + out->image_offset;
-	out->jpeg_len = out->image_size;
+	out->jpeg = jpeg;
+	out->jpeg_len = end;
+	out->padding = out->image_size - out->jpeg_len;
 	/* Focal-frame data is optional and not needed for the picture. */
 	if (out->focal_size > 0 &&
 	    span_inside(len, out->focal_offset, out->focal_size)) {
@@ -101,6 +133,7 @@ static int take_frame(struct ptp_response *resp, struct sony_lv_result *out)
 		out->reject = why;
 		return rc;
 	}
+	out->padding = lv.padding;
 	out->frame = frame_create_take(resp->data, lv.jpeg, lv.jpeg_len, &why);
 	resp->data = NULL; /* owned (or already freed) by the frame now */
 	resp->data_len = 0;

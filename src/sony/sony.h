@@ -207,6 +207,9 @@ int sony_step(struct ptp_session *s, uint16_t code, int8_t step);
 
 /* ---- live view (GetObject 0xFFFFC002) ---------------------------------- */
 #define SONY_LV_HEADER_SIZE 16
+/* Most bytes the image-size field may declare after the JPEG's EOI
+ * (padding: 15 in a recorded RX100M7 frame, sizes multiples of 128). */
+#define SONY_LV_PAD_MAX 512
 
 struct sony_liveview {
 	uint32_t image_offset;
@@ -214,17 +217,21 @@ struct sony_liveview {
 	uint32_t focal_offset;
 	uint32_t focal_size;
 	const uint8_t *jpeg; /* points into the parsed buffer */
-	size_t jpeg_len;
+	size_t jpeg_len;     /* SOI .. EOI, padding excluded */
+	size_t padding;	     /* declared bytes after the EOI */
 	const uint8_t *focal; /* NULL when absent or out of range */
 	size_t focal_len;
 };
 
 /*
  * Parses a live-view dataset and checks the JPEG is whole (dossier §4.3):
- * offset <= len, size <= len - offset, FF D8 at offset, FF D9 ending at
- * offset + size. Returns 0, or REJECTED with *reject set to the
- * enum frame_reject reason. A focal-frame block out of range is ignored
- * (focal = NULL), not a rejection. Pure.
+ * offset <= len, size <= len - offset, FF D8 at offset, and the last FF D9
+ * within the final SONY_LV_PAD_MAX + 2 bytes of the declared size ends the
+ * JPEG (jpeg_len); what the size declares after it is `padding`, never
+ * part of the frame. Returns 0, or REJECTED with *reject set to the
+ * enum frame_reject reason (NO_EOI when that tail holds no FF D9). A
+ * focal-frame block out of range is ignored (focal = NULL), not a
+ * rejection. Pure.
  */
 int sony_liveview_parse(const uint8_t *buf, size_t len,
 			struct sony_liveview *out, int *reject);
@@ -240,6 +247,7 @@ void sony_liveview_write(struct buf *b, uint32_t offset,
 /* Outcome of one live-view poll. */
 struct sony_lv_result {
 	struct frame *frame; /* on 0: a new whole frame, one reference owned */
+	size_t padding;	     /* on 0: bytes the size declared after the EOI */
 	int reject;	     /* on REJECTED: enum frame_reject */
 	uint16_t rc;	     /* on PTP_RESPONSE: the camera's code */
 };

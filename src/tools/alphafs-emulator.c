@@ -41,6 +41,7 @@ enum {
 	OPT_SMALL,
 	OPT_WARMUP,
 	OPT_FOCUS_FRAMES,
+	OPT_JITTER,
 };
 
 /* One table for getopt_long and --help. */
@@ -59,6 +60,8 @@ static const struct tool_opt opt_defs[] = {
 	  "640x424 frames (10-40 KB): for tests that need speed" },
 	{ "warmup", required_argument, OPT_WARMUP, "MS",
 	  "live view comes MS ms after the handshake (1000)" },
+	{ "jitter", required_argument, OPT_JITTER, "US",
+	  "frames ready up to US us after their slot (1000)" },
 	{ "focus-frames", no_argument, OPT_FOCUS_FRAMES, NULL,
 	  "a focus-frame block after each live-view JPEG" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
@@ -181,6 +184,11 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 	case OPT_FOCUS_FRAMES:
 		l->cfg.focus_frames = true;
 		return 0;
+	case OPT_JITTER:
+		return parse_uint(arg, &l->cfg.jitter_us) < 0 ||
+				       l->cfg.jitter_us > EMU_JITTER_MAX_US
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
 	case 's':
 		if (strlen(arg) >= sizeof(l->cfg.serial))
 			return ALPHAFS_ERR_INVALID;

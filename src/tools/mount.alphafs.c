@@ -44,6 +44,7 @@ struct options {
 	char *pos[2]; /* positional arguments, malloc'd by fuse_opt */
 	unsigned npos;
 	unsigned fps;
+	unsigned linger;
 	unsigned reconnect_timeout;
 	unsigned emu_fps;
 	unsigned max_threads;
@@ -76,6 +77,13 @@ enum {
  * or a camera waking from auto power-off takes a few seconds, switching
  * the body off and on again some more. */
 #define RECONNECT_TIMEOUT_DEFAULT 30
+/* Default for -o linger (issue "rest when nobody reads"): long enough
+ * that a script copying latest.jpg every few seconds keeps the camera
+ * live, short enough that a forgotten mount stops costing USB traffic
+ * and camera work soon. 0 never rests. */
+#define LINGER_DEFAULT 30
+/* Larger values would overflow the camera's milliseconds (49 days). */
+#define LINGER_MAX 4000000u
 
 #define OPT(t, f, v) { t, offsetof(struct options, f), v }
 
@@ -95,8 +103,9 @@ struct mount_opt {
 };
 
 static const struct mount_opt mount_opts[] = {
-	{ OPT("fps=%u", fps, 0), "-o fps=N",
-	  "at most N frames per second (0: as fast as it gives)" },
+	{ OPT("fps=%u", fps, 0), "-o fps=N,linger=S",
+	  "at most N fps (0: all); rest after S s unread (30)" },
+	{ OPT("linger=%u", linger, 0), NULL, NULL },
 	{ OPT("reconnect_timeout=%u", reconnect_timeout, 0),
 	  "-o reconnect_timeout=S",
 	  "stream readers wait S s for the camera, then EIO (30)" },
@@ -372,6 +381,12 @@ static int handle_device_text(void *arg, struct buf *out)
 	return 0;
 }
 
+/* The filesystem says whether anybody reads: the camera rests without. */
+static void handle_readers(void *arg, bool present)
+{
+	camera_set_readers(arg, present);
+}
+
 static void handle_status_text(void *arg, struct buf *out)
 {
 	struct camera_status cs;
@@ -406,6 +421,7 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 	camera_options_default(&co);
 	co.fps_limit = d->o->fps;
 	co.exit_on_disconnect = d->o->exit_on_disconnect;
+	co.linger_ms = d->o->linger * 1000u;
 	d->store = frame_store_create();
 	if (!d->store) {
 		snprintf(err, cap, "out of memory");
@@ -438,6 +454,8 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.reconnect_timeout_s = d->o->reconnect_timeout,
 		.stale_frames = d->o->stale_frames,
 		.source = d->source_text,
+		.readers = handle_readers,
+		.readers_arg = d->cam,
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -720,6 +738,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
+		.linger = LINGER_DEFAULT,
 	};
 	int rc = 1;
 
@@ -743,6 +762,11 @@ int main(int argc, char **argv)
 		log_configure("debug");
 	if (o.log_spec && log_configure(o.log_spec) < 0) {
 		fprintf(stderr, PROG ": bad -o log=%s\n", o.log_spec);
+		goto out;
+	}
+	if (o.linger > LINGER_MAX) {
+		fprintf(stderr, PROG ": -o linger=%u: at most %u seconds "
+				     "(0: never rest)\n", o.linger, LINGER_MAX);
 		goto out;
 	}
 	rc = run(&o, &args);

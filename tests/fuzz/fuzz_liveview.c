@@ -19,6 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		if (frame_jpeg_check(lv.jpeg, lv.jpeg_len) != -1)
 			__builtin_trap();
+		/* Padding: what the size declares after the EOI, bounded, and
+		 * the EOI is the last one (no FF D9 ends inside the padding). */
+		if (lv.jpeg_len + lv.padding != lv.image_size ||
+		    lv.padding > SONY_LV_PAD_MAX)
+			__builtin_trap();
+		for (size_t i = lv.jpeg_len; i < lv.image_size; i++)
+			if (lv.jpeg[i - 1] == 0xFF && lv.jpeg[i] == 0xD9)
+				__builtin_trap();
 		if (lv.focal && ((size_t)(lv.focal - data) > size ||
 				 lv.focal_len > size - (size_t)(lv.focal - data)))
 			__builtin_trap();

@@ -67,6 +67,14 @@ def main():
     write('liveview', 'truncated', liveview(0x80, JPEG)[:-1])
     write('liveview', 'offset-ffffffff', struct.pack('<IIII', 0xFFFFFFFF, 12, 0, 0) + JPEG)
     write('liveview', 'size-ffffffff', liveview(16, JPEG, size=0xFFFFFFFF))
+    # Size padded past the EOI (dossier §4.3: a recorded RX100M7 frame
+    # declares 15 bytes more, focus block before the JPEG at 0x10).
+    rx = struct.pack('<IIII', 0x88, len(JPEG) + 15, 0x10, 0x78) + bytes(range(0x78)) + \
+        JPEG + bytes(15)
+    write('liveview', 'padded-rx100m7', rx)
+    write('liveview', 'padded-128', liveview(0x80, JPEG + bytes(128 - len(JPEG)),
+                                             size=128))
+    write('liveview', 'padded-too-far', liveview(0x80, JPEG + bytes(513)))
     write('ext_info', 'ilce-5100', EXT_5100)
     write('ext_info', 'empty-lists', bytes.fromhex('c800') + bytes(8))
     write('ext_info', 'v300-trailing', bytes.fromhex('2c01') + struct.pack('<I', 1) +

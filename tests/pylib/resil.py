@@ -115,8 +115,11 @@ class Rig:
     """alphafs-emulator with mount.alphafs -f under it."""
 
     def __init__(self, opts=(), fault=None, fps=None, serial=SERIAL,
-                 log_spec=None):
+                 log_spec=None, started=("live",)):
+        """started: the states that count as mounted and running (a mount
+        with a short -o linger may already rest: "idle")."""
         self.opts = list(opts) + (["log=" + log_spec] if log_spec else [])
+        self.started = started
         self.fault, self.fps, self.serial = fault, fps, serial
         self.launcher = None
         self.daemon_pid = None
@@ -169,7 +172,8 @@ class Rig:
         self.ctl_fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
         self.ack_fd = os.open(self.fifo + ".ack", os.O_RDONLY | os.O_NONBLOCK)
         self.ack_buf = b""
-        self.wait_state("live")
+        self.wait_status(lambda s: s.get("state") in self.started,
+                         "state " + " or ".join(self.started))
 
     def _read_log(self):
         self.logf.flush()

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -69,7 +70,8 @@ struct fixture {
 };
 
 static struct fixture *fixture_new_opt(const struct emu_faults *faults,
-				       unsigned liveview_start_ms)
+				       unsigned liveview_start_ms,
+				       unsigned linger_ms)
 {
 	struct fixture *fx = mem_calloc(1, sizeof(*fx));
 	struct ptp_transport_opener open;
@@ -88,6 +90,7 @@ static struct fixture *fixture_new_opt(const struct emu_faults *faults,
 	open = emu_memusb_opener(fx->emu);
 	camera_options_default(&opt);
 	opt.liveview_start_ms = liveview_start_ms;
+	opt.linger_ms = linger_ms;
 	fx->st = frame_store_create();
 	assert_non_null(fx->st);
 	pthread_mutex_init(&fx->w.lock, NULL);
@@ -102,7 +105,7 @@ static struct fixture *fixture_new_opt(const struct emu_faults *faults,
 
 static struct fixture *fixture_new(const struct emu_faults *faults)
 {
-	return fixture_new_opt(faults, 0);
+	return fixture_new_opt(faults, 0, 0);
 }
 
 static void fixture_free(struct fixture *fx)
@@ -288,7 +291,13 @@ static void test_info_and_status_text(void **state)
 			       "frames_captured: 0\ncamera_polls_denied: 0\n"
 			       "camera_busy_retries: 0\ncamera_session_resets: 0\n"
 			       "camera_reconnects: 2\ncamera_transactions: 0\n"
-			       "props_count_mismatch: 0\nprops_cut_short: 3\n");
+			       "props_count_mismatch: 0\nprops_cut_short: 3\n"
+			       "frames_padded: 0\npadding_bytes: 0\n"
+			       "poll_schedule: learning\n"
+			       "camera_frame_period_us: 0\n"
+			       "poll_schedule_relearns: 0\n"
+			       "frame_transfer_us: 0\n"
+			       "live_view_rests: 0\nlive_view_wakes: 0\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);
@@ -364,6 +373,10 @@ static void test_start_and_100_frames(void **state)
 	frame_store_get_stats(fx->st, &fst);
 	assert_int_equal(fst.published, st.frames_captured);
 	assert_int_equal(fst.rejected_total, 0);
+	/* Frames whose size ran past the EOI were published, the padding
+	 * counted (the watcher saw each end at its EOI). */
+	assert_true(st.frames_padded > 0 && st.frames_padded < st.frames_captured);
+	assert_true(st.padding_bytes >= st.frames_padded);
 	fixture_free(fx);
 }
 
@@ -587,7 +600,7 @@ static void test_unplug_and_replug(void **state)
 static void test_stall_reset_then_reported(void **state)
 {
 	/* a short live-view bound keeps the test short */
-	struct fixture *fx = fixture_new_opt(NULL, 1500);
+	struct fixture *fx = fixture_new_opt(NULL, 1500, 0);
 	struct camera_status st;
 	char why[ERR_DETAIL_MAX];
 
@@ -659,7 +672,7 @@ static void test_warmup_then_live(void **state)
 static void test_liveview_never_starts(void **state)
 {
 	struct emu_faults f = { .liveview_stuck = true };
-	struct fixture *fx = fixture_new_opt(&f, 600);
+	struct fixture *fx = fixture_new_opt(&f, 600, 0);
 	struct camera_status st;
 
 	(void)state;
@@ -675,7 +688,7 @@ static void test_liveview_never_starts(void **state)
 	fixture_free(fx);
 	/* no live view in this mode: at once, not after the bound */
 	f = (struct emu_faults){ .no_liveview = true };
-	fx = fixture_new_opt(&f, WAIT_GUARD_MS * 2);
+	fx = fixture_new_opt(&f, WAIT_GUARD_MS * 2, 0);
 	start_ok(fx);
 	assert_true(wait_state_why(fx, FRAME_STORE_DISCONNECTED,
 				   "LiveViewStatus (0xD221) = 2"));
@@ -683,6 +696,68 @@ static void test_liveview_never_starts(void **state)
 	assert_int_equal(st.live_view, CAMERA_LV_FAILED);
 	assert_int_equal(st.live_view_status, 2);
 	camera_stop(fx->cam);
+	fixture_free(fx);
+}
+
+/* Waits until the emulated camera's interrupt pipe is empty: the owner
+ * has read every event queued. */
+static bool wait_events_read(struct fixture *fx)
+{
+	uint64_t deadline = clock_now_ns() + WAIT_GUARD_MS * 1000000ull;
+
+	while (emu_camera_wait(fx->emu, PTP_EP_INTR_IN, 0))
+		if (clock_now_ns() > deadline)
+			return false;
+		else
+			usleep(1000);
+	return true;
+}
+
+/* Nobody reads for linger_ms: the owner rests (store IDLE, status idle),
+ * sends no live-view transaction while it still reads events, and wakes
+ * at once when a reader comes, with a frame made after the rest. */
+static void test_rest_and_wake(void **state)
+{
+	struct fixture *fx = fixture_new_opt(NULL, 0, 200);
+	struct emu_stats before, after;
+	struct camera_status st;
+	uint64_t last;
+
+	(void)state;
+	camera_set_readers(fx->cam, true);
+	start_ok(fx);
+	assert_true(wait_frames(fx, 10));
+	camera_set_readers(fx->cam, false);
+	assert_true(wait_state(fx, FRAME_STORE_IDLE));
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.live_view, CAMERA_LV_IDLE);
+	assert_int_equal(st.rests, 1);
+	assert_true(st.connected);
+	pthread_mutex_lock(&fx->w.lock);
+	last = fx->w.last_marker;
+	pthread_mutex_unlock(&fx->w.lock);
+	assert_int_equal(frame_store_fresh_after(fx->st), fx->w.frames);
+	/* Events are still read while resting; GetObject is not sent. */
+	emu_camera_get_stats(fx->emu, &before);
+	for (unsigned i = 0; i < 3; i++) {
+		emu_camera_push_event(fx->emu, SONY_EC_PROP_CHANGED, 0xD21E);
+		assert_true(wait_events_read(fx));
+	}
+	emu_camera_get_stats(fx->emu, &after);
+	assert_int_equal(after.transactions, before.transactions);
+	assert_int_equal(after.frames_sent, before.frames_sent);
+	assert_int_equal(frame_store_get_state(fx->st, NULL, 0), FRAME_STORE_IDLE);
+	/* A reader: the next frame is one the camera made after the rest. */
+	camera_set_readers(fx->cam, true);
+	assert_true(wait_state(fx, FRAME_STORE_LIVE));
+	pthread_mutex_lock(&fx->w.lock);
+	assert_true(fx->w.last_marker > last + 1);
+	pthread_mutex_unlock(&fx->w.lock);
+	assert_int_equal(frame_store_fresh_after(fx->st), 0);
+	camera_get_status(fx->cam, &st);
+	assert_int_equal(st.wakes, 1);
+	assert_int_equal(st.live_view, CAMERA_LV_ON);
+	assert_int_equal(fx->w.out_of_order, 0);
 	fixture_free(fx);
 }
 
@@ -736,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_stall_reset_then_reported),
 		cmocka_unit_test(test_warmup_then_live),
 		cmocka_unit_test(test_liveview_never_starts),
+		cmocka_unit_test(test_rest_and_wake),
 		cmocka_unit_test(test_stop_while_waiting),
 		cmocka_unit_test(test_stop_while_hung),
 	};

@@ -432,6 +432,48 @@ static void test_liveview_pacing_newest_frame(void **state)
 	emu_camera_destroy(cam);
 }
 
+/* Some frames declare a size padded past the EOI to a multiple of 128,
+ * as a recorded RX100M7 does (dossier §4.3); the parser takes SOI..EOI
+ * and counts the rest. */
+static void test_liveview_size_padding(void **state)
+{
+	struct emu_camera *cam = host_camera(NULL);
+	unsigned padded = 0, plain = 0;
+
+	(void)state;
+	host_handshake(cam);
+	for (uint32_t i = 0; i < 16; i++) {
+		struct sony_liveview lv;
+		uint32_t size;
+		size_t len;
+		int why = -1;
+		uint8_t *b;
+
+		advance_ms(34);
+		b = host_liveview(cam, 100 + i, &len);
+		host_response(cam, PTP_RC_OK);
+		size = get_u32le(b + 16);
+		assert_int_equal(sony_liveview_parse(b + 12, len - 12, &lv, &why), 0);
+		assert_int_equal(lv.jpeg_len + lv.padding, size);
+		assert_int_equal(lv.jpeg[lv.jpeg_len - 2], 0xFF);
+		assert_int_equal(lv.jpeg[lv.jpeg_len - 1], 0xD9);
+		if (lv.padding) {
+			padded++;
+			assert_int_equal(size % 128, 0);
+			assert_true(lv.padding < 128);
+			for (size_t k = 0; k < lv.padding; k++)
+				assert_int_equal(lv.jpeg[lv.jpeg_len + k], 0);
+		} else {
+			plain++;
+		}
+		check_jpeg_decodes(lv.jpeg, lv.jpeg_len, i + 1);
+		mem_free(b);
+	}
+	assert_true(padded >= 3);
+	assert_true(plain >= 3);
+	emu_camera_destroy(cam);
+}
+
 static void test_liveview_object_info(void **state)
 {
 	struct emu_camera *cam = host_camera(NULL);
@@ -1022,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_all_props_blob),
 		cmocka_unit_test(test_liveview_dataset_layout),
 		cmocka_unit_test(test_liveview_pacing_newest_frame),
+		cmocka_unit_test(test_liveview_size_padding),
 		cmocka_unit_test(test_liveview_object_info),
 		cmocka_unit_test(test_event_golden),
 		cmocka_unit_test(test_steps_apply_after_delay),

@@ -27,8 +27,9 @@ static inline void advance_ms(uint64_t ms)
 }
 
 /* A camera on the fake clock with the given faults (NULL: none). Live
- * view is up right after the handshake (warmup_ms 0): the warm-up has
- * tests of its own (host_camera_warm). */
+ * view is up right after the handshake (warmup_ms 0) and frames are ready
+ * exactly on the frame clock's slots (jitter_us 0): the warm-up and the
+ * jitter have tests of their own. */
 static inline struct emu_camera *host_camera(const struct emu_faults *f)
 {
 	struct emu_config cfg;
@@ -36,6 +37,7 @@ static inline struct emu_camera *host_camera(const struct emu_faults *f)
 
 	emu_config_default(&cfg);
 	cfg.warmup_ms = 0;
+	cfg.jitter_us = 0;
 	if (f)
 		cfg.faults = *f;
 	cam = emu_camera_create(&cfg);

@@ -94,6 +94,13 @@ static void test_control_lines(void **state)
 	assert_int_equal(launcher_cmd_parse("event C201", &c, err, sizeof(err)),
 			 0);
 	assert_int_equal(c.param, 0);
+	assert_int_equal(launcher_cmd_parse("fps 25", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_FPS);
+	assert_int_equal(c.fps, 25);
+	assert_int_equal(launcher_cmd_parse("fps  240", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.fps, 240);
+	assert_int_equal(launcher_cmd_parse("stats", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_STATS);
 }
 
 static void test_control_rejects_garbage(void **state)
@@ -105,6 +112,8 @@ static void test_control_rejects_garbage(void **state)
 		"replug-serial", "replug-serial A B", "replug-serial a\\b",
 		"replug-serial 0123456789012345678901234567890123456789"
 		"0123456789012345678901234",
+		"fps", "fps 0", "fps 241", "fps 30x", "fps -5", "fps 00030",
+		"fps 30 60", "fps 99999999999", "stats now",
 	};
 	struct launcher_cmd c;
 	char err[160];

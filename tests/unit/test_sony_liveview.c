@@ -239,6 +239,62 @@ static void test_write_short_offset(void **state)
 	buf_finish(&b);
 }
 
+/* The dataset of build() with pad bytes of value fill declared after the
+ * JPEG's EOI (the size field covers them). */
+static void build_padded(struct buf *b, size_t pad, uint8_t fill)
+{
+	uint8_t *p;
+
+	build(b, LV_OFFSET, NULL);
+	p = buf_grow(b, pad);
+	assert_non_null(p);
+	memset(p, fill, pad);
+	put_u32le(b->data + 4, (uint32_t)(sizeof(jpeg) + pad));
+}
+
+/* A recorded RX100M7 frame declares 15 bytes after its EOI, sizes are
+ * multiples of 128 (dossier §4.3): the JPEG is SOI..EOI, the rest is
+ * padding, whatever its bytes, up to SONY_LV_PAD_MAX. */
+static void test_size_padding(void **state)
+{
+	static const size_t pads[] = { 1, 15, 127, 300, SONY_LV_PAD_MAX };
+	static const uint8_t fills[] = { 0x00, 0xFF, 0xD9, 0x55 };
+	struct sony_liveview lv;
+	struct buf b;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(pads); i++) {
+		for (size_t k = 0; k < ARRAY_LEN(fills); k++) {
+			build_padded(&b, pads[i], fills[k]);
+			assert_int_equal(parse(&b, b.len, &lv), -1);
+			assert_ptr_equal(lv.jpeg, b.data + LV_OFFSET);
+			assert_int_equal(lv.jpeg_len, sizeof(jpeg));
+			assert_int_equal(lv.padding, pads[i]);
+			assert_int_equal(lv.image_size, sizeof(jpeg) + pads[i]);
+			buf_finish(&b);
+		}
+	}
+	/* An EOI further back than the bound: a JPEG cut short. */
+	build_padded(&b, SONY_LV_PAD_MAX + 1, 0);
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_NO_EOI);
+	assert_null(lv.jpeg);
+	buf_finish(&b);
+	/* The last FF D9 in the tail ends the JPEG: padding never holds one
+	 * (a second FF D9 makes the bytes before it part of the JPEG). */
+	build_padded(&b, 8, 0);
+	b.data[b.len - 4] = 0xFF;
+	b.data[b.len - 3] = 0xD9;
+	assert_int_equal(parse(&b, b.len, &lv), -1);
+	assert_int_equal(lv.jpeg_len, sizeof(jpeg) + 6);
+	assert_int_equal(lv.padding, 2);
+	buf_finish(&b);
+	/* Padding after a JPEG without EOI is still a truncated JPEG. */
+	build_padded(&b, 15, 0);
+	b.data[LV_OFFSET + sizeof(jpeg) - 1] = 0x00;
+	assert_int_equal(parse(&b, b.len, &lv), FRAME_REJECT_NO_EOI);
+	buf_finish(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_no_soi),
 		cmocka_unit_test(test_focal_frame),
 		cmocka_unit_test(test_write_short_offset),
+		cmocka_unit_test(test_size_padding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

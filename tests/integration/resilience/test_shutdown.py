@@ -42,6 +42,15 @@ def mid_transfer_with_readers():
             r.wait_frames(1)
         rig.ctl(LATENCY)
         rig.ctl("pause")
+        # A poll on the wire when the camera paused may still bring a
+        # frame, and the readers then read again: wait until polls are
+        # refused (the owner sends one at a time, so nothing is in
+        # flight after that), then until all of them are parked. Else a
+        # reader's next read can reach the daemon after SIGTERM ended
+        # the request loop (ECONNABORTED instead of EOF).
+        before = rig.counter("camera_polls_denied")
+        rig.wait_status(lambda s: int(s["camera_polls_denied"]) >= before + 2,
+                        "refused polls after the pause")
         rig.wait_status(lambda s: int(s["reads_waiting"]) >= READERS,
                         "%d parked reads" % READERS)
         busy = subprocess.run(["fusermount3", "-u", rig.mp],
