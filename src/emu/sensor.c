@@ -13,7 +13,7 @@
  * A real body has the JPEG of a frame ready when the frame is: encoding it
  * on demand would add an encoding time (4-5 ms at 1024 x 680 here) to
  * every frame's latency and make the camera's answers late. So a thread
- * ("emu-sensor", started with the first frame) renders the frame the host
+ * ("alphafs-sensor", started with the first frame) renders the frame the host
  * will ask for next while the host waits for it, with an encoder of its
  * own sharing the scene. What it renders is byte for byte what rendering
  * on demand gives (same frame number, same ready time, same options), so
@@ -28,7 +28,7 @@
 
 #define NS_PER_S 1000000000ull
 #define NS_PER_US 1000ull
-#define SENSOR_THREAD_NAME "emu-sensor"
+#define SENSOR_THREAD_NAME "alphafs-sensor"
 #define JITTER_SALT 0x6A09E667u
 
 /* Frame k's share of the jitter, in [0, jitter_ns). */
