@@ -63,6 +63,8 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	camera_note_connected(cam, false, why);
 	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
+	camera_props_drop(cam, ALPHAFS_ERR_NO_DEVICE, true);
+	camera_event_post(cam, "disconnected %s", why);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
 	L->recoveries = 0;
 }
@@ -94,6 +96,9 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 			break;
 	}
 	if (rc == 0) {
+		/* A write in the middle of a walk does not survive the reset;
+		 * the values it read do. */
+		camera_props_drop(cam, ALPHAFS_ERR_IO, false);
 		loop_restart(L, clock_now_ns());
 		camera_warmup_begin(cam, &L->warm, clock_now_ns());
 		return;
@@ -101,6 +106,16 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	snprintf(why, sizeof(why), "%s (recovery failed: %s)", what,
 		 e.msg[0] ? e.msg : alphafs_strerror(rc));
 	go_disconnected(cam, L, why);
+}
+
+static void post_connected(struct camera *cam)
+{
+	struct camera_info ci;
+
+	if (camera_get_info(cam, &ci) < 0)
+		return;
+	camera_event_post(cam, "connected %s %s", ci.model, ci.serial);
+	camera_info_finish(&ci);
 }
 
 static void reconnect_step(struct camera *cam, struct loop *L)
@@ -127,6 +142,7 @@ static void reconnect_step(struct camera *cam, struct loop *L)
 	log_info(SONY, "camera reconnected on %s", cam->t->name);
 	camera_note_reset(cam, true);
 	camera_note_connected(cam, true, "");
+	post_connected(cam);
 	loop_restart(L, clock_now_ns());
 	camera_warmup_begin(cam, &L->warm, clock_now_ns());
 }
@@ -247,22 +263,32 @@ static void poll_once(struct camera *cam, struct loop *L)
 	}
 }
 
-/*
- * Empties the interrupt pipe's queue without waiting, so it never grows
- * while nobody acts on events yet; at most CAMERA_EVENTS_PER_ROUND a round.
- * Events are hints only (dossier §6: they can be missed), never relied on.
- */
-static void drain_events(struct camera *cam)
+/* Waits until deadline, or sooner when the property work is due (a
+ * request or stop ends the wait early too). */
+static void wait_for(struct camera *cam, uint64_t deadline)
 {
-	struct ptp_event ev;
+	uint64_t props = camera_props_next_ns(cam);
 
-	for (unsigned i = 0; i < CAMERA_EVENTS_PER_ROUND && cam->t; i++) {
-		if (ptp_event_read(&cam->s, &ev, 0) < 0)
-			return;
-		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
-			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
-			ev.code, ev.nparams ? ev.params[0] : 0);
-	}
+	camera_wait_until(cam, props < deadline ? props : deadline);
+}
+
+/*
+ * Between two frames: what the interrupt pipe holds, then the property
+ * work (a read when due, one step of a control write). A transaction
+ * that lost the camera or the pipe's state is handled as the live-view
+ * poll's would be.
+ */
+static void props_round(struct camera *cam, struct loop *L)
+{
+	int rc;
+
+	camera_events_drain(cam);
+	rc = camera_props_tick(cam, clock_now_ns());
+	if (rc == ALPHAFS_ERR_NO_DEVICE)
+		go_disconnected(cam, L, "camera unplugged or switched off during a property read");
+	else if (cam->t && cam->s.desynced)
+		recover(cam, L, cam->s.err.msg[0] ? cam->s.err.msg
+						   : "a property read failed");
 }
 
 /* While live view comes up: poll now, or wait (a request or stop ends the
@@ -275,7 +301,7 @@ static bool warmup_allows_poll(struct camera *cam, struct loop *L)
 	case CAMERA_WARMUP_POLL:
 		return true;
 	case CAMERA_WARMUP_WAIT:
-		camera_wait_until(cam, next);
+		wait_for(cam, next);
 		return false;
 	case CAMERA_WARMUP_GONE:
 		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
@@ -300,17 +326,20 @@ void *camera_owner_main(void *arg)
 			reconnect_step(cam, &L);
 			continue;
 		}
+		props_round(cam, &L);
+		if (!cam->t)
+			continue;
 		if (clock_now_ns() < L.next_poll_ns) {
-			camera_wait_until(cam, L.next_poll_ns);
+			wait_for(cam, L.next_poll_ns);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))
 			continue;
 		poll_once(cam, &L);
-		drain_events(cam);
 		flush_counters(cam, &L);
 	}
 	flush_counters(cam, &L);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	camera_props_drop(cam, ALPHAFS_ERR_CLOSED, true);
 	return NULL;
 }
