@@ -60,6 +60,7 @@ void emu_config_default(struct emu_config *cfg)
 	cfg->height = DEFAULT_HEIGHT;
 	cfg->jpeg_quality = DEFAULT_QUALITY;
 	cfg->warmup_ms = EMU_WARMUP_DEFAULT_MS;
+	cfg->step_ms = EMU_STEP_DEFAULT_MS;
 }
 
 static bool config_fix(struct emu_config *c)
@@ -73,7 +74,8 @@ static bool config_fix(struct emu_config *c)
 	return c->fps <= FPS_MAX && c->width >= WIDTH_MIN &&
 	       c->width <= SIZE_MAX_PX && c->height >= SIZE_MIN &&
 	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
-	       c->warmup_ms <= EMU_WARMUP_MAX_MS;
+	       c->warmup_ms <= EMU_WARMUP_MAX_MS &&
+	       c->step_ms <= EMU_STEP_MAX_MS;
 }
 
 uint64_t emu_camera_now(const struct emu_camera *cam)
@@ -114,6 +116,7 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		emu_camera_destroy(cam);
 		return NULL;
 	}
+	emu_props_apply_mode(cam);
 	cam->period_ns = NS_PER_S / cam->cfg.fps;
 	cam->t0_ns = emu_camera_now(cam);
 	cam->plugged = true;
@@ -218,6 +221,7 @@ static void do_unplug(struct emu_camera *cam)
 	cam->ev_n = 0;
 	cam->nactions = 0;
 	cam->s1_down = cam->s2_down = false;
+	cam->lv_delivered = false; /* power cycled */
 	emu_camera_close_session(cam);
 	/* "Just USB reconnection helps" for a stale image (dossier §7.6). */
 	mem_free(cam->held);
