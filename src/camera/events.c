@@ -15,14 +15,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "camera/camera_internal.h"
 
-#define NS_PER_S 1000000000ull
-#define NS_PER_MS 1000000ull
-/* "2024-05-01T12:00:00.123Z" */
-#define STAMP_MAX 32
 
 void camera_set_event_sink(struct camera *cam,
 			   const struct camera_event_sink *sink)
@@ -30,29 +25,13 @@ void camera_set_event_sink(struct camera *cam,
 	cam->sink = sink ? *sink : (struct camera_event_sink){ 0 };
 }
 
-static void stamp(char *out, size_t cap)
-{
-	uint64_t now = clock_wall_ns();
-	time_t t = (time_t)(now / NS_PER_S);
-	struct tm tm;
-	char day[STAMP_MAX];
-
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(out, cap, "unknown-time");
-		return;
-	}
-	snprintf(out, cap, "%s.%03uZ", day,
-		 (unsigned)(now % NS_PER_S / NS_PER_MS));
-}
-
 void camera_event_post(struct camera *cam, const char *fmt, ...)
 {
-	char line[CAMERA_EVENT_LINE_MAX], when[STAMP_MAX];
+	char line[CAMERA_EVENT_LINE_MAX], when[CLOCK_ISO_MAX];
 	va_list ap;
 	int n;
 
-	stamp(when, sizeof(when));
+	clock_wall_iso(clock_wall_ns(), when, sizeof(when));
 	n = snprintf(line, sizeof(line), "%s ", when);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;

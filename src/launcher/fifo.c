@@ -3,7 +3,7 @@
  * The control FIFO: a test (or a person) writes command lines to FIFO and
  * reads one reply line per command from FIFO.ack. What the commands do:
  * unplug/replug the device, plug another body, replace the faults, queue
- * an event, pause the frames.
+ * an event, pause the frames, turn a dial on the camera (set, dial).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +132,15 @@ static void run_command(struct launcher_fifo *f,
 	case LAUNCHER_CMD_PAUSE:
 	case LAUNCHER_CMD_RESUME:
 		emu_camera_pause(t->cam, cmd.kind == LAUNCHER_CMD_PAUSE);
+		break;
+	case LAUNCHER_CMD_SET:
+		if (emu_camera_set_prop(t->cam, cmd.code, cmd.value) < 0) {
+			snprintf(msg, sizeof(msg),
+				 "%s: not a value of property 0x%04X on this camera",
+				 line, cmd.code);
+			reply(f, msg);
+			return;
+		}
 		break;
 	}
 	snprintf(msg, sizeof(msg), "ok %s", line);

@@ -61,6 +61,12 @@ enum launcher_cmd_kind {
 	LAUNCHER_CMD_EVENT,	    /* "event CODE [PARAM]" (hex) */
 	LAUNCHER_CMD_PAUSE,	    /* "pause": no new frames */
 	LAUNCHER_CMD_RESUME,	    /* "resume" */
+	/* "set PROP VALUE": the person holding the camera turns a dial or
+	 * wheel (emu_camera_set_prop). PROP is a control/ name ("iso") or a
+	 * property code in hex; VALUE is in that control's form ("1600",
+	 * "1/250", "f/8", "+0.7", "daylight", "M") or, for a code, a number.
+	 * "dial MODE" is "set exposure_mode MODE". */
+	LAUNCHER_CMD_SET,
 };
 
 struct launcher_cmd {
@@ -69,6 +75,7 @@ struct launcher_cmd {
 	struct launcher_usb_faults usb;
 	uint16_t code;
 	uint32_t param;
+	int64_t value; /* SET */
 	char serial[64]; /* REPLUG_SERIAL: printable ASCII, no spaces */
 };
 

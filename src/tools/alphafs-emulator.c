@@ -40,6 +40,7 @@ enum {
 	OPT_QUALITY,
 	OPT_SMALL,
 	OPT_WARMUP,
+	OPT_STEP_MS,
 	OPT_FOCUS_FRAMES,
 };
 
@@ -59,6 +60,8 @@ static const struct tool_opt opt_defs[] = {
 	  "640x424 frames (10-40 KB): for tests that need speed" },
 	{ "warmup", required_argument, OPT_WARMUP, "MS",
 	  "live view comes MS ms after the handshake (1000)" },
+	{ "step-ms", required_argument, OPT_STEP_MS, "MS",
+	  "a 0x9207 notch shows MS ms after the step (300)" },
 	{ "focus-frames", no_argument, OPT_FOCUS_FRAMES, NULL,
 	  "a focus-frame block after each live-view JPEG" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
@@ -176,6 +179,11 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 	case OPT_WARMUP:
 		return parse_uint(arg, &l->cfg.warmup_ms) < 0 ||
 				       l->cfg.warmup_ms > EMU_WARMUP_MAX_MS
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_STEP_MS:
+		return parse_uint(arg, &l->cfg.step_ms) < 0 ||
+				       l->cfg.step_ms > EMU_STEP_MAX_MS
 			       ? ALPHAFS_ERR_INVALID
 			       : 0;
 	case OPT_FOCUS_FRAMES:

@@ -28,6 +28,7 @@
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "tools/mount_control.h"
 #include "tools/tools.h"
 #include "util/util.h"
 
@@ -42,7 +43,9 @@ struct options {
 	unsigned fps;
 	unsigned reconnect_timeout;
 	unsigned emu_fps;
+	unsigned emu_step_ms;
 	unsigned max_threads;
+	unsigned control_mode;
 	char *emu_fault;
 	char *log_spec;
 	int exit_on_disconnect;
@@ -98,11 +101,14 @@ static const struct mount_opt mount_opts[] = {
 	  "-o exit_on_disconnect", "unmount and exit when the camera goes" },
 	{ OPT("stale_frames", stale_frames, 1), "-o stale_frames",
 	  "latest.jpg serves the last frame while disconnected" },
+	{ OPT("control_mode=%o", control_mode, 0), "-o control_mode=MODE",
+	  "control/ files' mode (0644: only you write them)" },
 	{ OPT("emu_fault=%s", emu_fault, 0), "-o emu_fault=SPEC",
 	  "faults of the emulated camera: NAME[=N]:NAME..." },
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
 	  "emulated camera: N fps (30); 640x424 frames" },
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
+	{ OPT("emu_step_ms=%u", emu_step_ms, 0), NULL, NULL },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
 	  "replay: again after the end; at the capture's pace" },
 	{ OPT("realtime", replay_realtime, 1), NULL, NULL },
@@ -186,7 +192,7 @@ static void show_help(void)
 	       "Mounts a Sony Alpha camera in PC Remote mode as files "
 	       "(alphafs(7)):\n"
 	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
-	       "info/status\n"
+	       "info/status  control/  events\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
 	       "alphafs-extract(1))\n\n");
@@ -346,6 +352,7 @@ struct daemon {
 	struct frame_store *store;
 	struct camera *cam;
 	struct fs *fs;
+	struct mount_control mc;
 	int exit_listener;
 };
 
@@ -388,6 +395,7 @@ static void handle_store_exit(void *arg)
 static int start_camera(struct daemon *d, char *err, size_t cap)
 {
 	struct ptp_transport_opener open;
+	struct camera_event_sink sink;
 	struct camera_options co;
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -409,6 +417,9 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
+	mount_control_init(&d->mc, d->cam, d->o->control_mode);
+	sink = mount_control_sink(&d->mc);
+	camera_set_event_sink(d->cam, &sink);
 	why[0] = '\0';
 	rc = camera_start(d->cam, why, sizeof(why));
 	if (rc < 0)
@@ -427,6 +438,9 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.reconnect_timeout_s = d->o->reconnect_timeout,
 		.stale_frames = d->o->stale_frames,
 		.source = d->source_text,
+		.controls = d->mc.entries,
+		.ncontrols = d->mc.n,
+		.control_arg = &d->mc,
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -449,6 +463,7 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		d->exit_listener =
 			frame_store_add_listener(d->store, handle_store_exit, d);
 	atomic_store(&d->replay.fs, d->fs);
+	mount_control_attach(&d->mc, d->fs);
 	return 0;
 }
 
@@ -457,10 +472,12 @@ static void stop_all(struct daemon *d)
 	if (d->exit_listener >= 0 && d->store)
 		frame_store_remove_listener(d->store, d->exit_listener);
 	/* Readers first (a reader blocked in read() returns now), then the
-	 * mount, then the camera. */
+	 * mount, then the camera (it answers the control writes it holds
+	 * while the filesystem still exists: fs_control_done). */
 	fs_unmount(d->fs);
 	if (d->cam)
 		camera_stop(d->cam);
+	mount_control_attach(&d->mc, NULL);
 	if (d->store)
 		frame_store_set_state(d->store, FRAME_STORE_CLOSED, "unmounted");
 	fs_destroy(d->fs);
@@ -601,7 +618,8 @@ static int setup_replay(struct options *o, struct daemon *d)
 	struct capture_replay_options *ro = &d->src.replay.opt;
 	char err[ERR_DETAIL_MAX];
 
-	if (o->emu_fault || o->emu_fps || o->emu_small) {
+	if (o->emu_fault || o->emu_fps || o->emu_small ||
+	    o->emu_step_ms != UINT_MAX) {
 		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
 				"the 'emulate' source\n");
 		return -1;
@@ -637,7 +655,8 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
-	if ((o->emu_fault || o->emu_fps || o->emu_small) &&
+	if ((o->emu_fault || o->emu_fps || o->emu_small ||
+	     o->emu_step_ms != UINT_MAX) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
 		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
 				"the 'emulate' source\n");
@@ -645,6 +664,8 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
+	if (o->emu_step_ms != UINT_MAX)
+		d->src.emu.step_ms = o->emu_step_ms;
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -698,6 +719,11 @@ static int run(struct options *o, struct fuse_args *args)
 		fprintf(stderr, PROG ": no mountpoint (see --help)\n");
 		return 1;
 	}
+	if (!mount_control_mode_ok(o->control_mode)) {
+		fprintf(stderr, PROG ": control_mode=%o: the owner must read and write (0600), nothing beyond read and write (0666)\n",
+			o->control_mode);
+		return 1;
+	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
 	if (check_mountpoint(o->pos[o->npos - 1], mp) < 0 ||
 	    setup_source(o, &d) < 0)
@@ -729,6 +755,8 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
+		.control_mode = MOUNT_CONTROL_MODE_DEFAULT,
+		.emu_step_ms = UINT_MAX, /* not given */
 	};
 	int rc = 1;
 
