@@ -78,6 +78,16 @@ static const struct tool_opt opt_defs[] = {
 	{ "version", no_argument, 'V', NULL, "show the version and exit" },
 };
 
+/* The USB side of the FIFO's and the signals' commands. */
+static const struct launcher_device usb_device = {
+	.unplug = usbdev_unplug,
+	.replug = usbdev_replug,
+	.set_serial = usbdev_set_serial,
+	.set_claimed = usbdev_set_claimed,
+	.sync = usbdev_sync,
+	.node = usbdev_node,
+};
+
 struct launcher {
 	struct emu_config cfg;
 	struct usbdev_options uopt;
@@ -379,6 +389,7 @@ static int start(struct launcher *l)
 		fprintf(stderr, "alphafs-emulator: %s\n", e.msg);
 		return e.code;
 	}
+	l->target.ops = &usb_device;
 	usbdev_port(l->target.dev, port, sizeof(port));
 	setenv("ALPHAFS_EMU_PORT", port, 1);
 	setenv("ALPHAFS_EMU_SERIAL", l->cfg.serial, 1);

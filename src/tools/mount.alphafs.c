@@ -28,6 +28,7 @@
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "tools/emu_control.h"
 #include "tools/mount_control.h"
 #include "tools/tools.h"
 #include "util/util.h"
@@ -47,6 +48,7 @@ struct options {
 	unsigned max_threads;
 	unsigned control_mode;
 	char *emu_fault;
+	char *emu_control;
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
@@ -109,6 +111,7 @@ static const struct mount_opt mount_opts[] = {
 	  "emulated camera: N fps (30); 640x424 frames" },
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
 	{ OPT("emu_step_ms=%u", emu_step_ms, 0), NULL, NULL },
+	{ OPT("emu_control=%s", emu_control, 0), NULL, NULL },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
 	  "replay: again after the end; at the capture's pace" },
 	{ OPT("realtime", replay_realtime, 1), NULL, NULL },
@@ -353,6 +356,8 @@ struct daemon {
 	struct camera *cam;
 	struct fs *fs;
 	struct mount_control mc;
+	struct emu_control ec; /* -o emu_control */
+	char emu_control_path[PATH_MAX];
 	int exit_listener;
 };
 
@@ -469,6 +474,7 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 
 static void stop_all(struct daemon *d)
 {
+	emu_control_stop(&d->ec);
 	if (d->exit_listener >= 0 && d->store)
 		frame_store_remove_listener(d->store, d->exit_listener);
 	/* Readers first (a reader blocked in read() returns now), then the
@@ -547,6 +553,9 @@ static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 	rc = start_camera(d, err, sizeof(err));
 	if (rc >= 0)
 		rc = start_fs(d, args, err, sizeof(err));
+	if (rc >= 0 && d->emu_control_path[0])
+		rc = emu_control_start(&d->ec, d->src.cam, d->emu_control_path,
+				       err, sizeof(err));
 	if (rc < 0) {
 		report(ready_fd, err);
 		stop_all(d);
@@ -618,10 +627,10 @@ static int setup_replay(struct options *o, struct daemon *d)
 	struct capture_replay_options *ro = &d->src.replay.opt;
 	char err[ERR_DETAIL_MAX];
 
-	if (o->emu_fault || o->emu_fps || o->emu_small ||
+	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_control ||
 	    o->emu_step_ms != UINT_MAX) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
-				"the 'emulate' source\n");
+		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
+				"source\n");
 		return -1;
 	}
 	if (tool_source_load(&d->src, err, sizeof(err)) < 0) {
@@ -636,6 +645,30 @@ static int setup_replay(struct options *o, struct daemon *d)
 	}
 	log_info(MAIN, "replay: %zu frames from %s",
 		 capture_replay_frames(d->src.replay.rp), d->src.replay_path);
+	return 0;
+}
+
+/* The FIFO path, made absolute now: the daemon changes to / when it goes
+ * to the background. */
+static int emu_control_path(const char *arg, struct daemon *d)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (arg[0] == '/') {
+		n = snprintf(d->emu_control_path, sizeof(d->emu_control_path),
+			     "%s", arg);
+	} else if (getcwd(cwd, sizeof(cwd))) {
+		n = snprintf(d->emu_control_path, sizeof(d->emu_control_path),
+			     "%s/%s", cwd, arg);
+	} else {
+		fprintf(stderr, PROG ": emu_control: %s\n", strerror(errno));
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof(d->emu_control_path)) {
+		fprintf(stderr, PROG ": emu_control: path too long\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -655,17 +688,19 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
-	if ((o->emu_fault || o->emu_fps || o->emu_small ||
+	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_control ||
 	     o->emu_step_ms != UINT_MAX) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
-				"the 'emulate' source\n");
+		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
+				"source\n");
 		return -1;
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
 	if (o->emu_step_ms != UINT_MAX)
 		d->src.emu.step_ms = o->emu_step_ms;
+	if (o->emu_control && emu_control_path(o->emu_control, d) < 0)
+		return -1;
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -706,6 +741,7 @@ static void free_options(struct options *o)
 	free(o->pos[0]);
 	free(o->pos[1]);
 	free(o->emu_fault);
+	free(o->emu_control);
 	free(o->log_spec);
 }
 
