@@ -72,6 +72,9 @@
  * write waits for the camera (libgphoto2 re-reads every 200 ms). */
 #define CAMERA_PROPS_REFRESH_MS 1000
 #define CAMERA_WALK_READ_MS 200
+/* Frames count as flowing (property work then runs right after one, in
+ * the gap before the next) while the newest is younger than this. */
+#define CAMERA_PROPS_FLOW_MS 250
 /* A write-walk: one step (or the 0x9205 value) must show within this
  * long (libgphoto2: 3 s), and a walk takes at most this many steps
  * (libgphoto2: 100). */

@@ -39,6 +39,8 @@ struct loop {
 	unsigned recoveries; /* recoveries since the last frame */
 	uint64_t frames, denied, busy; /* not yet added to the status */
 	struct camera_warmup warm;     /* live view coming up */
+	uint64_t last_frame_ns;	       /* when the newest frame came */
+	bool after_frame;	       /* a frame came, no property work yet */
 };
 
 static void loop_restart(struct loop *L, uint64_t now)
@@ -213,6 +215,8 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
 	frame_store_publish(cam->store, f);
 	L->frames++;
 	L->recoveries = 0;
+	L->last_frame_ns = now;
+	L->after_frame = true;
 	loop_restart(L, now);
 	if (cam->opt.fps_limit > 0)
 		L->next_poll_ns = now + NS_PER_S / cam->opt.fps_limit;
@@ -263,27 +267,46 @@ static void poll_once(struct camera *cam, struct loop *L)
 	}
 }
 
-/* Waits until deadline, or sooner when the property work is due (a
- * request or stop ends the wait early too). */
-static void wait_for(struct camera *cam, uint64_t deadline)
+/*
+ * While frames flow, property work (a 0x9209 read, a step) waits for the
+ * next frame and runs right after it, in the widest gap before the one
+ * after: live view never waits for control. When frames do not flow (live
+ * view starting or refused, a camera that paused it) it runs when due.
+ */
+static bool frames_flowing(const struct loop *L, uint64_t now)
+{
+	return !L->warm.active && L->last_frame_ns &&
+	       now - L->last_frame_ns < CAMERA_PROPS_FLOW_MS * NS_PER_MS;
+}
+
+/* Waits until deadline, or sooner when the property work is due and
+ * need not wait for a frame (a request or stop ends the wait early too). */
+static void wait_for(struct camera *cam, struct loop *L, uint64_t deadline)
 {
 	uint64_t props = camera_props_next_ns(cam);
 
+	if (frames_flowing(L, clock_now_ns()) && !L->after_frame)
+		props = UINT64_MAX;
 	camera_wait_until(cam, props < deadline ? props : deadline);
 }
 
 /*
- * Between two frames: what the interrupt pipe holds, then the property
- * work (a read when due, one step of a control write). A transaction
- * that lost the camera or the pipe's state is handled as the live-view
- * poll's would be.
+ * Between two frames: what the interrupt pipe holds (a non-blocking
+ * look), then the property work (a read when due, one step of a control
+ * write) when it is its turn (frames_flowing). A transaction that lost
+ * the camera or the pipe's state is handled as the live-view poll's
+ * would be.
  */
 static void props_round(struct camera *cam, struct loop *L)
 {
+	uint64_t now = clock_now_ns();
 	int rc;
 
 	camera_events_drain(cam);
-	rc = camera_props_tick(cam, clock_now_ns());
+	if (frames_flowing(L, now) && !L->after_frame)
+		return;
+	L->after_frame = false;
+	rc = camera_props_tick(cam, now);
 	if (rc == ALPHAFS_ERR_NO_DEVICE)
 		go_disconnected(cam, L, "camera unplugged or switched off during a property read");
 	else if (cam->t && cam->s.desynced)
@@ -301,7 +324,7 @@ static bool warmup_allows_poll(struct camera *cam, struct loop *L)
 	case CAMERA_WARMUP_POLL:
 		return true;
 	case CAMERA_WARMUP_WAIT:
-		wait_for(cam, next);
+		wait_for(cam, L, next);
 		return false;
 	case CAMERA_WARMUP_GONE:
 		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
@@ -330,7 +353,7 @@ void *camera_owner_main(void *arg)
 		if (!cam->t)
 			continue;
 		if (clock_now_ns() < L.next_poll_ns) {
-			wait_for(cam, L.next_poll_ns);
+			wait_for(cam, &L, L.next_poll_ns);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))
