@@ -11,7 +11,8 @@ in memory (suite e2e) and through the real libusb under alphafs-emulator
   - invalid values refused with EINVAL and the camera unchanged (a shutter
     speed the dial lacks is walked past and put back); the read-only ones
     refused (EROFS for root, EACCES otherwise) with the reason in
-    info/status; the mode dial locking the shutter speed (EPERM);
+    info/status; the mode dial locking the shutter speed (EPERM); a
+    camera answering DeviceBusy (EBUSY, the response by name);
   - a dial turned on the camera (its control FIFO) in the file and events;
   - events: from each reader's open on, every reader sees every line,
     ISO 8601 times, O_NONBLOCK, poll(), a reader that falls behind the
@@ -189,6 +190,25 @@ def check_dial(mp, ctl, ev):
     check(reply.startswith("set iso 333: not a value"), "reply %r" % reply)
 
 
+def check_camera_refuses(mp, ctl):
+    """The camera answers DeviceBusy to everything: a write fails with
+    EBUSY and the response by name, the value stays; then it works."""
+    before = value(mp, "white_balance")
+    ctl.ok("fault busy=1000000")
+    try:
+        e = write(mp, "white_balance", "cloudy")
+    finally:
+        reply = ctl.cmd("fault")
+        check(reply.startswith("ok fault"), "clearing the fault: %r" % reply)
+    check(e == errno.EBUSY, "write to a busy camera gave %s" % e)
+    why = status(mp)["control_why"]
+    check("DeviceBusy (0x2019)" in why, "why: %r" % why)
+    check(write(mp, "white_balance", "cloudy") == 0, "write after the storm")
+    check(value(mp, "white_balance") == "cloudy", "white_balance")
+    check(write(mp, "white_balance", before) == 0, "put back")
+    log("busy camera: %s" % why)
+
+
 def check_events(mp, ctl, first):
     # every line well formed
     for line in first.snapshot():
@@ -360,6 +380,7 @@ def main():
             check_set_all(mp, ev)
             check_refusals(mp, ctl)
             check_dial(mp, ctl, ev)
+            check_camera_refuses(mp, ctl)
             readers += check_events(mp, ctl, ev)
             check_writes_while_streaming(mp)
             check_disconnect(mp, ctl, ev)
