@@ -12,7 +12,8 @@ in memory (suite e2e) and through the real libusb under alphafs-emulator
     speed the dial lacks is walked past and put back); the read-only ones
     refused (EROFS for root, EACCES otherwise) with the reason in
     info/status; the mode dial locking the shutter speed (EPERM); a
-    camera answering DeviceBusy (EBUSY, the response by name);
+    camera answering DeviceBusy (EBUSY, the response by name); the mode
+    dial turned in the middle of a walk (EIO, AccessDenied by name);
   - a dial turned on the camera (its control FIFO) in the file and events;
   - events: from each reader's open on, every reader sees every line,
     ISO 8601 times, O_NONBLOCK, poll(), a reader that falls behind the
@@ -33,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from alphafs_e2e import (EVENT_LINE, EmuControl, EventsReader, check, log,
@@ -209,6 +211,35 @@ def check_camera_refuses(mp, ctl):
     log("busy camera: %s" % why)
 
 
+def check_refused_mid_walk(mp, ctl):
+    """The mode dial turned to A while a shutter-speed walk is under way:
+    the camera refuses the next notch (AccessDenied) and the write fails
+    with EIO, the response by name in info/status."""
+    before = value(mp, "shutter_speed")
+    steps = int(status(mp)["control_steps"])
+    result = {}
+    t = threading.Thread(
+        target=lambda: result.update(e=write(mp, "shutter_speed", "30\"")))
+    t.start()
+    try:
+        # the walk has begun: a notch was sent
+        wait_until(lambda: int(status(mp)["control_steps"]) > steps,
+                   DEADLINE_S, "the first notch")
+        ctl.ok("dial A")
+    finally:
+        t.join(DEADLINE_S)
+    check(not t.is_alive(), "the write never returned")
+    why = status(mp)["control_why"]
+    check(result.get("e") == errno.EIO, "refused mid-walk: %s (%s)"
+          % (result.get("e"), why))
+    check("AccessDenied" in why, "why: %r" % why)
+    log("refused mid-walk: %s" % why)
+    ctl.ok("dial M")
+    wait_until(lambda: value(mp, "exposure_mode") == "M", DEADLINE_S,
+               "exposure_mode M")
+    check(write(mp, "shutter_speed", before) == 0, "shutter speed put back")
+
+
 def check_events(mp, ctl, first):
     # every line well formed
     for line in first.snapshot():
@@ -342,9 +373,12 @@ def check_writes_while_streaming(mp):
     keeps >= 95 % of the camera's frames. The camera makes frames by the
     clock, so a machine too busy to take them loses some with or without
     writes: when an attempt falls short, the same reader over as many
-    frames without writes tells which. Frames lost only with the writes
-    fail at once; frames lost either way are the machine's, and the
-    attempt is made again (at most ATTEMPTS times, every one logged)."""
+    frames without writes tells which. If that one keeps every frame,
+    the writes are guilty: fail at once. If it loses frames too, the
+    machine is busy (here the emulated camera, the daemon and the
+    readers share its cores) and the attempt is made again, at most
+    ATTEMPTS times, every one logged; a control path that costs frames
+    fails all of them."""
     for attempt in range(1, ATTEMPTS + 1):
         got, span, dur = streamed(mp, lambda: fifty_writes(mp))
         log("%d writes in %.1f s while streaming: the reader got %d of the "
@@ -358,9 +392,9 @@ def check_writes_while_streaming(mp):
             DEADLINE_S, "%d frames" % span))
         log("the same without writes: %d of %d (%.1f %%)"
             % (got0, span0, 100.0 * got0 / span0))
-        check(got0 < KEEP_RATIO * span0,
-              "the writes cost frames: %d of %d kept with them, %d of %d "
-              "without" % (got, span, got0, span0))
+        check(got0 < span0,
+              "the writes cost frames: %d of %d kept with them, all %d "
+              "without" % (got, span, span0))
         log("attempt %d: the machine lost frames without writes too"
             % attempt)
     check(False, "%d attempts lost frames (the machine is too busy)"
@@ -381,6 +415,7 @@ def main():
             check_refusals(mp, ctl)
             check_dial(mp, ctl, ev)
             check_camera_refuses(mp, ctl)
+            check_refused_mid_walk(mp, ctl)
             readers += check_events(mp, ctl, ev)
             check_writes_while_streaming(mp)
             check_disconnect(mp, ctl, ev)
