@@ -124,6 +124,7 @@ void camera_destroy(struct camera *cam)
 		return;
 	camera_stop(cam);
 	camera_transport_close(cam);
+	camera_props_finish(cam);
 	camera_info_finish(&cam->info);
 	sony_ext_info_finish(&cam->ext);
 	pthread_cond_destroy(&cam->wake);

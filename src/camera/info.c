@@ -162,4 +162,12 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 			   : 0);
 	buf_printf(out, "live_view_rests: %" PRIu64 "\n", cs->rests);
 	buf_printf(out, "live_view_wakes: %" PRIu64 "\n", cs->wakes);
+	buf_printf(out, "props_reads: %" PRIu64 "\n", cs->props_reads);
+	buf_printf(out, "control_writes: %" PRIu64 "\n", cs->control_writes);
+	buf_printf(out, "control_writes_failed: %" PRIu64 "\n",
+		   cs->control_failed);
+	buf_printf(out, "control_steps: %" PRIu64 "\n", cs->control_steps);
+	buf_printf(out, "control_why: %s\n",
+		   cs->control_why[0] ? cs->control_why : "-");
+	buf_printf(out, "events_posted: %" PRIu64 "\n", cs->events_posted);
 }

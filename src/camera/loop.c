@@ -44,6 +44,8 @@ struct loop {
 	struct camera_warmup warm;     /* live view coming up */
 	bool resting;		       /* nobody reads: no live-view polls */
 	uint64_t next_events_ns;       /* while resting */
+	uint64_t last_frame_ns;	       /* when the newest frame came */
+	bool after_frame;	       /* a frame came, no property work yet */
 };
 
 /* Progress: a frame, or a new start of live view. */
@@ -76,6 +78,8 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	camera_note_connected(cam, false, why);
 	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
+	camera_props_drop(cam, ALPHAFS_ERR_NO_DEVICE, true);
+	camera_event_post(cam, "disconnected %s", why);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
 	L->recoveries = 0;
 	L->resting = false; /* a new session rests again if nobody reads */
@@ -108,6 +112,9 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 			break;
 	}
 	if (rc == 0) {
+		/* A write in the middle of a walk does not survive the reset;
+		 * the values it read do. */
+		camera_props_drop(cam, ALPHAFS_ERR_IO, false);
 		loop_restart(L, clock_now_ns());
 		camera_warmup_begin(cam, &L->warm, clock_now_ns());
 		return;
@@ -115,6 +122,16 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	snprintf(why, sizeof(why), "%s (recovery failed: %s)", what,
 		 e.msg[0] ? e.msg : alphafs_strerror(rc));
 	go_disconnected(cam, L, why);
+}
+
+static void post_connected(struct camera *cam)
+{
+	struct camera_info ci;
+
+	if (camera_get_info(cam, &ci) < 0)
+		return;
+	camera_event_post(cam, "connected %s %s", ci.model, ci.serial);
+	camera_info_finish(&ci);
 }
 
 static void reconnect_step(struct camera *cam, struct loop *L)
@@ -141,6 +158,7 @@ static void reconnect_step(struct camera *cam, struct loop *L)
 	log_info(SONY, "camera reconnected on %s", cam->t->name);
 	camera_note_reset(cam, true);
 	camera_note_connected(cam, true, "");
+	post_connected(cam);
 	loop_restart(L, clock_now_ns());
 	camera_warmup_begin(cam, &L->warm, clock_now_ns());
 }
@@ -209,6 +227,8 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f,
 	L->n.frames++;
 	L->recoveries = 0;
 	loop_progress(L, now);
+	L->last_frame_ns = now;
+	L->after_frame = true;
 }
 
 static void poll_once(struct camera *cam, struct loop *L)
@@ -268,26 +288,11 @@ static void poll_once(struct camera *cam, struct loop *L)
 }
 
 /*
- * Empties the interrupt pipe's queue without waiting, so it never grows
- * while nobody acts on events yet; at most CAMERA_EVENTS_PER_ROUND a round.
- * Events are hints only (dossier §6: they can be missed), never relied on.
+ * While frames flow, property work (a 0x9209 read, a step) waits for the
+ * next frame and runs right after it, in the widest gap before the one
+ * after: live view never waits for control. When frames do not flow (live
+ * view starting or refused, a camera that paused it) it runs when due.
  */
-static int drain_events(struct camera *cam)
-{
-	struct ptp_event ev;
-	int rc = 0;
-
-	for (unsigned i = 0; i < CAMERA_EVENTS_PER_ROUND && cam->t; i++) {
-		rc = ptp_event_read(&cam->s, &ev, 0);
-		if (rc < 0)
-			return rc;
-		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
-			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
-			ev.code, ev.nparams ? ev.params[0] : 0);
-	}
-	return rc;
-}
-
 /* ---- rest while nobody reads ------------------------------------------- */
 
 static void go_rest(struct camera *cam, struct loop *L, uint64_t now)
@@ -337,7 +342,7 @@ static bool rest_step(struct camera *cam, struct loop *L)
 		return false;
 	}
 	if (now >= L->next_events_ns) {
-		if (drain_events(cam) == ALPHAFS_ERR_NO_DEVICE) {
+		if (camera_events_drain(cam) == ALPHAFS_ERR_NO_DEVICE) {
 			go_disconnected(cam, L, "camera unplugged or switched off while live view was paused");
 			return true;
 		}
@@ -345,6 +350,54 @@ static bool rest_step(struct camera *cam, struct loop *L)
 	}
 	camera_wait_until(cam, L->next_events_ns);
 	return true;
+}
+
+static bool frames_flowing(const struct loop *L, uint64_t now)
+{
+	return !L->warm.active && L->last_frame_ns &&
+	       now - L->last_frame_ns < CAMERA_PROPS_FLOW_MS * NS_PER_MS;
+}
+
+/* Waits until deadline, or sooner when the property work is due and
+ * need not wait for a frame (a request or stop ends the wait early too). */
+static void wait_for(struct camera *cam, struct loop *L, uint64_t deadline)
+{
+	uint64_t props = camera_props_next_ns(cam);
+
+	if (frames_flowing(L, clock_now_ns()) && !L->after_frame)
+		props = UINT64_MAX;
+	camera_wait_until(cam, props < deadline ? props : deadline);
+}
+
+/*
+ * Between two frames: what the interrupt pipe holds (a non-blocking
+ * look), then the property work (a read when due, one step of a control
+ * write) when it is its turn (frames_flowing). A transaction that lost
+ * the camera or the pipe's state is handled as the live-view poll's
+ * would be.
+ */
+static void props_round(struct camera *cam, struct loop *L)
+{
+	uint64_t now = clock_now_ns();
+	int rc;
+
+	if (camera_events_drain(cam) == ALPHAFS_ERR_NO_DEVICE) {
+		go_disconnected(cam, L, "camera unplugged or switched off");
+		return;
+	}
+	/* Resting: no periodic re-read (nothing costs the camera or the
+	 * bus while nobody reads); a C203 or a control write still runs. */
+	if (L->resting && !camera_props_pending(cam))
+		return;
+	if (frames_flowing(L, now) && !L->after_frame)
+		return;
+	L->after_frame = false;
+	rc = camera_props_tick(cam, now);
+	if (rc == ALPHAFS_ERR_NO_DEVICE)
+		go_disconnected(cam, L, "camera unplugged or switched off during a property read");
+	else if (cam->t && cam->s.desynced)
+		recover(cam, L, cam->s.err.msg[0] ? cam->s.err.msg
+						   : "a property read failed");
 }
 
 /* While live view comes up: poll now, or wait (a request or stop ends the
@@ -357,7 +410,7 @@ static bool warmup_allows_poll(struct camera *cam, struct loop *L)
 	case CAMERA_WARMUP_POLL:
 		return true;
 	case CAMERA_WARMUP_WAIT:
-		camera_wait_until(cam, next);
+		wait_for(cam, L, next);
 		return false;
 	case CAMERA_WARMUP_GONE:
 		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
@@ -387,22 +440,25 @@ void *camera_owner_main(void *arg)
 			reconnect_step(cam, &L);
 			continue;
 		}
+		props_round(cam, &L);
+		if (!cam->t)
+			continue;
 		if (rest_step(cam, &L))
 			continue;
 		next = camera_sched_next(&L.sched);
 		if (next < L.hold_ns)
 			next = L.hold_ns;
 		if (clock_now_ns() < next) {
-			camera_wait_until(cam, next);
+			wait_for(cam, &L, next);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))
 			continue;
 		poll_once(cam, &L);
-		drain_events(cam);
 		flush_counters(cam, &L);
 	}
 	flush_counters(cam, &L);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	camera_props_drop(cam, ALPHAFS_ERR_CLOSED, true);
 	return NULL;
 }

@@ -61,6 +61,7 @@ void emu_config_default(struct emu_config *cfg)
 	cfg->jpeg_quality = DEFAULT_QUALITY;
 	cfg->warmup_ms = EMU_WARMUP_DEFAULT_MS;
 	cfg->jitter_us = EMU_JITTER_DEFAULT_US;
+	cfg->step_ms = EMU_STEP_DEFAULT_MS;
 }
 
 static bool config_fix(struct emu_config *c)
@@ -75,7 +76,8 @@ static bool config_fix(struct emu_config *c)
 	       c->width <= SIZE_MAX_PX && c->height >= SIZE_MIN &&
 	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
 	       c->warmup_ms <= EMU_WARMUP_MAX_MS &&
-	       c->jitter_us <= EMU_JITTER_MAX_US;
+	       c->jitter_us <= EMU_JITTER_MAX_US &&
+	       c->step_ms <= EMU_STEP_MAX_MS;
 }
 
 uint64_t emu_camera_now(const struct emu_camera *cam)
@@ -118,6 +120,7 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		return NULL;
 	}
 	emu_sensor_init(cam);
+	emu_props_apply_mode(cam);
 	cam->plugged = true;
 	faults_reset(cam, &cam->cfg.faults);
 	return cam;
@@ -222,6 +225,7 @@ static void do_unplug(struct emu_camera *cam)
 	cam->ev_n = 0;
 	cam->nactions = 0;
 	cam->s1_down = cam->s2_down = false;
+	cam->lv_delivered = false; /* power cycled */
 	emu_camera_close_session(cam);
 	/* "Just USB reconnection helps" for a stale image (dossier §7.6). */
 	mem_free(cam->held);

@@ -297,7 +297,10 @@ static void test_info_and_status_text(void **state)
 			       "camera_frame_period_us: 0\n"
 			       "poll_schedule_relearns: 0\n"
 			       "frame_transfer_us: 0\n"
-			       "live_view_rests: 0\nlive_view_wakes: 0\n");
+			       "live_view_rests: 0\nlive_view_wakes: 0\n"
+			       "props_reads: 0\ncontrol_writes: 0\n"
+			       "control_writes_failed: 0\ncontrol_steps: 0\n"
+			       "control_why: -\nevents_posted: 0\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);

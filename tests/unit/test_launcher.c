@@ -101,6 +101,31 @@ static void test_control_lines(void **state)
 	assert_int_equal(c.fps, 240);
 	assert_int_equal(launcher_cmd_parse("stats", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.kind, LAUNCHER_CMD_STATS);
+	/* turning dials: people's forms, or a code and a number */
+	assert_int_equal(launcher_cmd_parse("set iso 1600", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_SET);
+	assert_int_equal(c.code, 0xD21E);
+	assert_int_equal(c.value, 1600);
+	assert_int_equal(launcher_cmd_parse("set shutter_speed 1/250", &c, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(c.value, 0x000100FA);
+	assert_int_equal(launcher_cmd_parse("set exposure_compensation -0.7", &c,
+					  err, sizeof(err)),
+			 0);
+	assert_int_equal(c.value, -700);
+	assert_int_equal(launcher_cmd_parse("set D218 67", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.code, 0xD218);
+	assert_int_equal(c.value, 67);
+	assert_int_equal(launcher_cmd_parse("dial A", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.code, 0x500E);
+	assert_int_equal(c.value, 3);
+	assert_int_equal(launcher_cmd_parse("dial intelligent-auto", &c, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(c.value, 0x8000);
 }
 
 static void test_control_rejects_garbage(void **state)
@@ -114,6 +139,8 @@ static void test_control_rejects_garbage(void **state)
 		"0123456789012345678901234",
 		"fps", "fps 0", "fps 241", "fps 30x", "fps -5", "fps 00030",
 		"fps 30 60", "fps 99999999999", "stats now",
+		"set", "set iso", "set iso banana", "set nope 1", "set 1D21E 1",
+		"dial", "dial Z", "set shutter_speed 1/0",
 	};
 	struct launcher_cmd c;
 	char err[160];
