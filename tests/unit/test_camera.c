@@ -740,14 +740,16 @@ static void test_rest_and_wake(void **state)
 	last = fx->w.last_marker;
 	pthread_mutex_unlock(&fx->w.lock);
 	assert_int_equal(frame_store_fresh_after(fx->st), fx->w.frames);
-	/* Events are still read while resting; GetObject is not sent. */
+	/* Events are still read while resting and acted on (a C203 is one
+	 * 0x9209 read: a dial turned while nobody watches still shows in
+	 * control/); GetObject is not sent. */
 	emu_camera_get_stats(fx->emu, &before);
 	for (unsigned i = 0; i < 3; i++) {
 		emu_camera_push_event(fx->emu, SONY_EC_PROP_CHANGED, 0xD21E);
 		assert_true(wait_events_read(fx));
 	}
 	emu_camera_get_stats(fx->emu, &after);
-	assert_int_equal(after.transactions, before.transactions);
+	assert_true(after.transactions <= before.transactions + 3);
 	assert_int_equal(after.frames_sent, before.frames_sent);
 	assert_int_equal(frame_store_get_state(fx->st, NULL, 0), FRAME_STORE_IDLE);
 	/* A reader: the next frame is one the camera made after the rest. */
