@@ -167,6 +167,7 @@ struct camera_props {
 	size_t njobs;
 	struct camera_job *active;
 	bool active_needs_read; /* read before the first decision */
+	bool act_next;		/* read done: the walk acts in the next gap */
 };
 
 struct camera {
