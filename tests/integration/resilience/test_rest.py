@@ -34,9 +34,12 @@ WAKE_WAIT_S = 10  # FS_WAKE_WAIT_S (src/fs/fs.h)
 # Hang guard for learning a new pace. Under ThreadSanitizer every transfer
 # is several times slower and the host's polls late and scattered, so the
 # brackets the schedule learns from are wide: on a loaded 2-core machine it
-# took 15-20 s to track 30 fps again (1-3 s in the plain build).
+# took 15-20 s to track 30 fps again (1-3 s in the plain build). The
+# plain build, on a machine with a busy loop per core besides the test
+# (scripts/flake-hunt), took over 30 s once too: the guard is 90 s there.
+# (A schedule that converges faster on a late host is open work.)
 SANITIZED = os.environ.get("ALPHAFS_SANITIZE", "none") not in ("", "none")
-FOLLOW_S = STATE_S * (4 if SANITIZED else 1)
+FOLLOW_S = max(STATE_S, 90) * (2 if SANITIZED else 1)
 PERIOD_TOLERANCE = 0.01
 
 
