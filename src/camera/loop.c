@@ -381,6 +381,12 @@ static void props_round(struct camera *cam, struct loop *L)
 	uint64_t now = clock_now_ns();
 	int rc;
 
+	/* While frames flow, all of it waits for a frame and runs right
+	 * after it: even a look at the interrupt pipe costs up to a
+	 * millisecond, and before a poll it would blur the poll times the
+	 * schedule learns the camera's clock from. */
+	if (frames_flowing(L, now) && !L->after_frame)
+		return;
 	if (camera_events_drain(cam) == ALPHAFS_ERR_NO_DEVICE) {
 		go_disconnected(cam, L, "camera unplugged or switched off");
 		return;
@@ -388,8 +394,6 @@ static void props_round(struct camera *cam, struct loop *L)
 	/* Resting: no periodic re-read (nothing costs the camera or the
 	 * bus while nobody reads); a C203 or a control write still runs. */
 	if (L->resting && !camera_props_pending(cam))
-		return;
-	if (frames_flowing(L, now) && !L->after_frame)
 		return;
 	L->after_frame = false;
 	rc = camera_props_tick(cam, now);

@@ -35,9 +35,9 @@ WAKE_WAIT_S = 10  # FS_WAKE_WAIT_S (src/fs/fs.h)
 # is several times slower and the host's polls late and scattered, so the
 # brackets the schedule learns from are wide: on a loaded 2-core machine it
 # took 15-20 s to track 30 fps again (1-3 s in the plain build). The
-# plain build, on a machine with a busy loop per core besides the test
-# (scripts/flake-hunt), took over 30 s once too: the guard is 90 s there.
-# (A schedule that converges faster on a late host is open work.)
+# plain build takes about a second (it took 10-40 s while the property
+# work looked at the interrupt pipe before every poll, blurring the poll
+# times: camera/loop.c props_round). Generous: 90 s.
 SANITIZED = os.environ.get("ALPHAFS_SANITIZE", "none") not in ("", "none")
 FOLLOW_S = max(STATE_S, 90) * (2 if SANITIZED else 1)
 PERIOD_TOLERANCE = 0.01
@@ -130,8 +130,8 @@ def follows(rig, fps):
 def test_pace_change_and_never_rest():
     with Rig(opts=["linger=0"]) as rig:
         r = rig.reader("r")
-        for fps in (30, 25, 30):
-            if fps != 30 or int(rig.status()["poll_schedule_relearns"]) > 0:
+        for i, fps in enumerate((30, 25, 30)):
+            if i > 0:  # the camera starts at 30
                 rig.ctl("fps %d" % fps)
             st = follows(rig, fps)
             a = rig.status()
