@@ -245,7 +245,8 @@ struct sony_lv_result {
 };
 /*
  * One GetObject(0xFFFFC002). Returns 0 with a whole frame (built without a
- * copy: the frame owns the data-phase buffer); AGAIN when the camera has
+ * copy: the frame owns the data-phase buffer; its focus/focus_len point at
+ * the dataset's focus-frame block when there is one); AGAIN when the camera has
  * no new frame (AccessDenied 0x200F, any data discarded, rc set); other
  * codes as PTP_RESPONSE with rc set (0x2019 DeviceBusy, 0x2009 before live
  * view); REJECTED with the reason for a torn or inconsistent frame,
