@@ -72,6 +72,12 @@ struct emu_faults {
 	bool warmup_denied;	  /* warm-up answers AccessDenied, not 0x2009 */
 	bool liveview_stuck;	  /* live view never comes up (0xD221 stays 0) */
 	bool no_liveview;	  /* no live view in this mode (0xD221 = 2) */
+	/* Stills (still.c): */
+	unsigned capture_fail;	  /* next N full presses answer GeneralError */
+	unsigned capture_lost;	  /* next N shots never reach the buffer */
+	bool object_added_early;  /* C201 before 0xD215 >= 0x8000 (lgp#981) */
+	bool no_capture_event;	  /* no C201 at all: 0xD215 only */
+	bool stale_image;	  /* an image waits in RAM from the start */
 };
 
 /* Parses spec into *out (zeroed first). INVALID with a message in err
@@ -88,6 +94,14 @@ const char *emu_fault_help(void);
 #define EMU_SMALL_HEIGHT 424
 #define EMU_WARMUP_DEFAULT_MS 1000
 #define EMU_WARMUP_MAX_MS 60000
+/* Stills: the a6300's largest JPEG (L, 3:2) at quality 90, about 10 MB
+ * of real JPEG; an ARW of a 24 MP body, about 24 MB. */
+#define EMU_STILL_WIDTH 6000
+#define EMU_STILL_HEIGHT 4000
+#define EMU_STILL_QUALITY 90
+#define EMU_RAW_BYTES (24u * 1024 * 1024)
+#define EMU_STILL_MAX_PX 8192
+#define EMU_RAW_BYTES_MAX (60u * 1024 * 1024)
 
 struct emu_config {
 	unsigned fps;	       /* live-view rate; 0 = default 30 */
@@ -101,8 +115,17 @@ struct emu_config {
 	 * emu_config_default() sets EMU_WARMUP_DEFAULT_MS. */
 	unsigned warmup_ms;
 	/* A focus-frame block after the JPEG, announced by the dataset's
-	 * header (offset and size at bytes 8 and 12). */
+	 * header (offset and size at bytes 8 and 12): in Sony's
+	 * FocalFrameInfo layout (sony/focus.c), its AF points Focused while
+	 * the body has found focus; with focus_opaque, 51 to 105 bytes in
+	 * no known layout instead. */
 	bool focus_frames;
+	bool focus_opaque;
+	/* Stills (0 = the defaults above): the JPEG's size and quality
+	 * (16..EMU_STILL_MAX_PX a side), the ARW's bytes for RAW and
+	 * RAW+JPEG (64..EMU_RAW_BYTES_MAX). */
+	unsigned still_width, still_height, still_quality;
+	uint32_t raw_bytes;
 	char serial[33];       /* "" = default 32-character serial */
 	char model[32];	       /* "" = "ILCE-6300" */
 	uint32_t seed;	       /* for garbage faults; 0 = fixed default */
@@ -116,7 +139,9 @@ struct emu_camera;
  * (emu_config_default); it is copied. NULL on NOMEM, when the JPEG encoder
  * cannot be set up, or for an out-of-range cfg (fps > 240, width outside
  * 128..4096, height outside 64..4096 or below twice the frame marker's
- * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS). */
+ * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS, stills or raw_bytes
+ * out of their ranges). The still picture is encoded at the first
+ * half-press, not here (with the stale-image fault: here). */
 struct emu_camera *emu_camera_create(const struct emu_config *cfg);
 /* Frees the camera; NULL is a no-op. No other thread may still use it. */
 void emu_camera_destroy(struct emu_camera *cam);
@@ -201,6 +226,8 @@ struct emu_stats {
 	uint64_t handshakes;	   /* SDIOConnect phase 3 completions */
 	uint64_t last_frame_seq;   /* sequence number of the last frame sent */
 	uint64_t warmup_refusals;  /* live-view polls refused while warming up */
+	uint64_t stills;	   /* shots that reached the RAM buffer */
+	uint64_t objects_sent;	   /* 0xFFFFC001 objects downloaded whole */
 };
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
 

@@ -27,6 +27,9 @@
 
 #define SONY_HANDLE_CAPTURED 0xFFFFC001u
 #define SONY_HANDLE_LIVEVIEW 0xFFFFC002u
+/* ObjectFormat of a captured RAW (ARW); JPEG is the standard 0x3801
+ * (dossier §4.5). */
+#define SONY_OFC_ARW 0xB101
 
 #define SONY_PROTOCOL_200 0x00C8u
 #define SONY_PROTOCOL_300 0x012Cu
