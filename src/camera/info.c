@@ -148,4 +148,8 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 	buf_printf(out, "props_count_mismatch: %" PRIu64 "\n",
 		   cs->props_count_mismatch);
 	buf_printf(out, "props_cut_short: %" PRIu64 "\n", cs->props_cut_short);
+	buf_printf(out, "stills: %" PRIu64 "\n", cs->stills);
+	buf_printf(out, "still_failures: %" PRIu64 "\n", cs->still_failures);
+	buf_printf(out, "still_objects: %" PRIu64 "\n", cs->still_objects);
+	buf_printf(out, "stills_drained: %" PRIu64 "\n", cs->stills_drained);
 }

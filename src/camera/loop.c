@@ -63,6 +63,7 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	camera_note_connected(cam, false, why);
 	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
+	camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE, why);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
 	L->recoveries = 0;
 }
@@ -94,6 +95,7 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 			break;
 	}
 	if (rc == 0) {
+		cam->s1_held = false; /* a new session */
 		loop_restart(L, clock_now_ns());
 		camera_warmup_begin(cam, &L->warm, clock_now_ns());
 		return;
@@ -160,9 +162,10 @@ static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 	L->next_poll_ns = now + L->retry_ms * NS_PER_MS;
 	if (L->retry_ms < CAMERA_RETRY_MAX_MS)
 		L->retry_ms += CAMERA_RETRY_STEP_MS;
-	if (L->warm.active) {
+	if (L->warm.active || camera_still_active(cam)) {
 		/* Refusals while live view comes up are the warm-up's
-		 * business (warmup.c), not a stall. */
+		 * business (warmup.c), not a stall; while a still is taken
+		 * the body withholds frames for the exposure (up to 30 s). */
 		L->progress_ns = now;
 		return;
 	}
@@ -262,7 +265,34 @@ static void drain_events(struct camera *cam)
 		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
 			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
 			ev.code, ev.nparams ? ev.params[0] : 0);
+		camera_still_event(cam, &ev);
 	}
+}
+
+/* The still job's next step, when due; a transport failure in it is
+ * handled as one in a request. */
+static void run_still(struct camera *cam, struct loop *L)
+{
+	int rc;
+
+	if (!cam->session_ready) {
+		camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE,
+				  "no camera session for the still");
+		return;
+	}
+	rc = camera_still_step(cam, clock_now_ns());
+	if (cam->t && rc == ALPHAFS_ERR_NO_DEVICE)
+		go_disconnected(cam, L, "camera gone during a still capture");
+	else if (cam->t && cam->s.desynced)
+		recover(cam, L, "a still capture left the session out of step");
+}
+
+/* Sleeps until the next poll or the still job's next step. */
+static void wait_for(struct camera *cam, uint64_t next_ns)
+{
+	uint64_t still = camera_still_next_ns(cam);
+
+	camera_wait_until(cam, still < next_ns ? still : next_ns);
 }
 
 /* While live view comes up: poll now, or wait (a request or stop ends the
@@ -275,7 +305,7 @@ static bool warmup_allows_poll(struct camera *cam, struct loop *L)
 	case CAMERA_WARMUP_POLL:
 		return true;
 	case CAMERA_WARMUP_WAIT:
-		camera_wait_until(cam, next);
+		wait_for(cam, next);
 		return false;
 	case CAMERA_WARMUP_GONE:
 		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
@@ -297,11 +327,16 @@ void *camera_owner_main(void *arg)
 		if (camera_stopping(cam))
 			break;
 		if (!cam->t) {
+			camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE,
+					  "the camera is disconnected");
 			reconnect_step(cam, &L);
 			continue;
 		}
+		run_still(cam, &L);
+		if (!cam->t)
+			continue;
 		if (clock_now_ns() < L.next_poll_ns) {
-			camera_wait_until(cam, L.next_poll_ns);
+			wait_for(cam, L.next_poll_ns);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))
@@ -312,5 +347,6 @@ void *camera_owner_main(void *arg)
 	}
 	flush_counters(cam, &L);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	camera_still_fail(cam, ALPHAFS_ERR_CLOSED, "the camera was stopped");
 	return NULL;
 }

@@ -288,7 +288,9 @@ static void test_info_and_status_text(void **state)
 			       "frames_captured: 0\ncamera_polls_denied: 0\n"
 			       "camera_busy_retries: 0\ncamera_session_resets: 0\n"
 			       "camera_reconnects: 2\ncamera_transactions: 0\n"
-			       "props_count_mismatch: 0\nprops_cut_short: 3\n");
+			       "props_count_mismatch: 0\nprops_cut_short: 3\n"
+			       "stills: 0\nstill_failures: 0\nstill_objects: 0\n"
+			       "stills_drained: 0\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);
