@@ -42,6 +42,10 @@ static void handle_open(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs *fs = req_fs(req);
 
+	if (fs_frames_ino(ino)) {
+		fs_frames_open(fs, req, ino, fi);
+		return;
+	}
 	switch (ino) {
 	case FS_INO_LATEST:
 		fs_latest_open(fs, req, fi);
@@ -157,6 +161,10 @@ struct fs *fs_create(const struct fs_config *cfg)
 	}
 	/* Learn the state the store is in now (it may already be live). */
 	fs_park_handle_store(fs);
+	if (fs_frames_create(fs) < 0) {
+		fs_destroy(fs);
+		return NULL;
+	}
 	return fs;
 }
 
@@ -250,6 +258,7 @@ void fs_destroy(struct fs *fs)
 	fs_unmount(fs);
 	if (fs->listener_id >= 0)
 		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
+	fs_frames_destroy(fs);
 	free_open_handles(fs);
 	pthread_mutex_lock(&fs->lock);
 	fs_adverts_clear_locked(fs);

@@ -4,6 +4,7 @@
  *
  *   /live/latest.jpg     the newest whole frame, pinned per open
  *   /live/stream.mjpeg   endless concatenated JPEGs, non-seekable
+ *   /live/frames/        the last N frames, NNNNNNNNNN.jpg + .json each
  *   /info/device         camera identity, snapshotted at open
  *   /info/status         connection state and counters, snapshotted at open
  *
@@ -60,13 +61,25 @@ struct fs_config {
 	bool stale_frames;
 	/* Text shown as the source in info/status ("emulate", "usb:001,004"). */
 	const char *source;
+	/* live/frames/ keeps the last frames_keep frames (1..FS_FRAMES_MAX);
+	 * 0: no live/frames/ directory. */
+	unsigned frames_keep;
+	/* Optional: the focus-frame block of a frame (struct frame's focus)
+	 * decoded as one JSON value appended to out, returning 0; < 0 with
+	 * nothing appended when its layout is unknown (the .json then shows
+	 * only its hex). Pure (sony_focus_json); any FUSE worker thread. */
+	int (*focus_json)(const uint8_t *block, size_t len, struct buf *out);
 };
+/* The default of mount.alphafs -o frames, and the most it takes. */
+#define FS_FRAMES_DEFAULT 8
+#define FS_FRAMES_MAX 256
 
 struct fs;
 
 /*
- * Creates the filesystem state and registers a listener on cfg->store.
- * Starts no thread and touches no FUSE session yet. Returns NULL on NOMEM.
+ * Creates the filesystem state and registers a listener on cfg->store
+ * (two with live/frames/). Starts no thread and touches no FUSE session
+ * yet. Returns NULL on NOMEM, or for frames_keep above FS_FRAMES_MAX.
  * Thread: any. The caller destroys it with fs_destroy.
  */
 struct fs *fs_create(const struct fs_config *cfg);
@@ -117,6 +130,9 @@ struct fs_stats {
 	uint32_t readers;	 /* open stream.mjpeg handles */
 	uint32_t parked;	 /* requests parked right now */
 	uint32_t latest_open;	 /* open latest.jpg handles */
+	uint64_t frames_opens;	 /* opens of live/frames/ files */
+	uint32_t frames_open;	 /* open live/frames/ handles (.jpg and .json):
+				    readers, like latest_open */
 };
 void fs_get_stats(struct fs *fs, struct fs_stats *out);
 

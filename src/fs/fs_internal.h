@@ -29,7 +29,11 @@ enum fs_ino {
 	FS_INO_STREAM,
 	FS_INO_DEVICE,
 	FS_INO_STATUS,
+	FS_INO_FRAMES, /* live/frames/ (only with cfg.frames_keep > 0) */
 	FS_INO_END,
+	/* Not an inode: the kind of a live/frames/ file's snapshot and
+	 * handle (their inodes are FS_FRAMES_INO_BASE and up, frames.c). */
+	FS_INO_FRAME_FILE,
 };
 
 /*
@@ -45,6 +49,7 @@ struct fs_snap {
 	const uint8_t *data;
 	size_t len;
 	uint64_t wall_ns; /* st_mtime */
+	fuse_ino_t node;  /* FS_INO_FRAME_FILE: its inode; else 0 */
 };
 
 /* Per-open state of stream.mjpeg. All fields under fs->lock. */
@@ -117,6 +122,7 @@ struct fs {
 	struct fs_advert adverts[FS_ADVERT_SLOTS];
 	struct fs_stats stats;
 	enum frame_store_state last_state;
+	struct fs_frames *frames; /* live/frames/, NULL when off */
 
 	struct fuse_session *se;
 	bool mounted;
@@ -187,6 +193,24 @@ struct frame *fs_reader_take_locked(struct fs *fs, struct fs_reader *rd,
 
 /* True when a read on rd would return data at once. fs->lock held. */
 bool fs_reader_ready_locked(struct fs *fs, struct fs_reader *rd);
+
+/* frames.c: live/frames/. Inodes of its files start here, far above the
+ * fixed ones. */
+#define FS_FRAMES_INO_BASE (UINT64_C(1) << 40)
+struct fs_frames;
+/* With cfg.frames_keep > 0: the ring and its store listener (fs->frames).
+ * 0, INVALID above FS_FRAMES_MAX, NOMEM. */
+int fs_frames_create(struct fs *fs);
+void fs_frames_destroy(struct fs *fs);
+/* True for the inode of a live/frames/ file. */
+bool fs_frames_ino(fuse_ino_t ino);
+void fs_frames_lookup(struct fs *fs, fuse_req_t req, const char *name);
+void fs_frames_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
+void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off);
+void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+/* Frames the directory holds now. */
+unsigned fs_frames_count(struct fs *fs);
 
 /* park.c */
 /* Parks a copy of *what (req, kind and that kind's fields filled by the

@@ -87,6 +87,8 @@ static void put_fs(struct buf *b, const struct fs_stats *st)
 	buf_printf(b, "bytes_served_stream: %" PRIu64 "\n", st->stream_bytes);
 	buf_printf(b, "readers_stream: %" PRIu32 "\n", st->readers);
 	buf_printf(b, "readers_latest: %" PRIu32 "\n", st->latest_open);
+	buf_printf(b, "readers_frames: %" PRIu32 "\n", st->frames_open);
+	buf_printf(b, "frames_served_frames: %" PRIu64 "\n", st->frames_opens);
 	buf_printf(b, "reads_waiting: %" PRIu32 "\n", st->parked);
 	buf_printf(b, "reads_interrupted: %" PRIu64 "\n", st->interrupted);
 	buf_printf(b, "reads_eagain: %" PRIu64 "\n", st->eagain);

@@ -28,6 +28,7 @@
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "sony/sony.h"
 #include "tools/tools.h"
 #include "util/util.h"
 
@@ -43,11 +44,13 @@ struct options {
 	unsigned reconnect_timeout;
 	unsigned emu_fps;
 	unsigned max_threads;
+	unsigned frames;
 	char *emu_fault;
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
 	int emu_small;
+	int emu_focus;
 	int replay_loop;
 	int replay_realtime;
 	int foreground;
@@ -103,6 +106,10 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
 	  "emulated camera: N fps (30); 640x424 frames" },
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
+	/* emulated focus-frame blocks: mount.alphafs(8) describes it */
+	{ OPT("emu_focus", emu_focus, 1), NULL, NULL },
+	{ OPT("frames=%u", frames, 0), "-o frames=N",
+	  "live/frames/ keeps the last N frames (8; 0: none)" },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
 	  "replay: again after the end; at the capture's pace" },
 	{ OPT("realtime", replay_realtime, 1), NULL, NULL },
@@ -185,7 +192,7 @@ static void show_help(void)
 	       "[-f] [-d] [-s]\n"
 	       "Mounts a Sony Alpha camera in PC Remote mode as files "
 	       "(alphafs(7)):\n"
-	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
+	       "  live/latest.jpg  live/stream.mjpeg  live/frames/  info/device  "
 	       "info/status\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
@@ -427,6 +434,8 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.reconnect_timeout_s = d->o->reconnect_timeout,
 		.stale_frames = d->o->stale_frames,
 		.source = d->source_text,
+		.frames_keep = d->o->frames,
+		.focus_json = sony_focus_json,
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -601,9 +610,9 @@ static int setup_replay(struct options *o, struct daemon *d)
 	struct capture_replay_options *ro = &d->src.replay.opt;
 	char err[ERR_DETAIL_MAX];
 
-	if (o->emu_fault || o->emu_fps || o->emu_small) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
-				"the 'emulate' source\n");
+	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus) {
+		fprintf(stderr, PROG ": emu_fault, emu_fps, emu_small and "
+				"emu_focus need the 'emulate' source\n");
 		return -1;
 	}
 	if (tool_source_load(&d->src, err, sizeof(err)) < 0) {
@@ -637,14 +646,15 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
-	if ((o->emu_fault || o->emu_fps || o->emu_small) &&
+	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps and emu_small need "
-				"the 'emulate' source\n");
+		fprintf(stderr, PROG ": emu_fault, emu_fps, emu_small and "
+				"emu_focus need the 'emulate' source\n");
 		return -1;
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
+	d->src.emu.focus_frames = o->emu_focus;
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -699,6 +709,11 @@ static int run(struct options *o, struct fuse_args *args)
 		return 1;
 	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
+	if (o->frames > FS_FRAMES_MAX) {
+		fprintf(stderr, PROG ": frames=%u: at most %u frames\n",
+			o->frames, FS_FRAMES_MAX);
+		return 1;
+	}
 	if (check_mountpoint(o->pos[o->npos - 1], mp) < 0 ||
 	    setup_source(o, &d) < 0)
 		return 1;
@@ -729,6 +744,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
+		.frames = FS_FRAMES_DEFAULT,
 	};
 	int rc = 1;
 

@@ -160,6 +160,8 @@ def usb_command(mp, opts, extra):
             launcher += ["--fps", o[len("emu_fps="):]]
         elif o == "emu_small":
             launcher += ["--small"]
+        elif o == "emu_focus":
+            launcher += ["--focus-frames"]
         else:
             rest.append(o)
     # No SOURCE: the first camera found, the only one on the virtual bus.

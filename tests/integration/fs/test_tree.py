@@ -21,14 +21,14 @@ FILES = {
 
 def check_listing(mp):
     check(sorted(os.listdir(mp)) == ["info", "live"], "root listing")
-    check(sorted(os.listdir(mp + "/live")) == ["latest.jpg", "stream.mjpeg"],
-          "live/ listing")
+    check(sorted(os.listdir(mp + "/live")) ==
+          ["frames", "latest.jpg", "stream.mjpeg"], "live/ listing")
     check(sorted(os.listdir(mp + "/info")) == ["device", "status"],
           "info/ listing")
     out = subprocess.run(["ls", "-lR", mp], capture_output=True, text=True,
                          timeout=30 * alphafs_e2e.hang_scale())
     check(out.returncode == 0, "ls -lR failed: " + out.stderr)
-    for d in ("live", "info"):
+    for d in ("live", "info", "live/frames"):
         st = os.stat(os.path.join(mp, d))
         check(stat.S_ISDIR(st.st_mode) and st.st_mode & 0o777 == 0o555,
               d + " mode")
