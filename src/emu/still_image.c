@@ -12,16 +12,12 @@
  * (tests) are encoded at once on the caller's thread. The rows are
  * generated one at a time, so no full-size pixel buffer is held.
  */
-#include <setjmp.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <jpeglib.h>
-
 #include "emu_internal.h"
+#include "jpegsink.h"
 
 #define BPP 3
-#define OUT_CHUNK 65536
 /* Up to this many pixels the picture is encoded on the caller's thread
  * (a few ms); above, on a thread of its own. */
 #define INLINE_PIXELS (1024u * 1024u)
@@ -43,48 +39,9 @@ struct emu_still_image {
 
 struct encoder {
 	struct jpeg_compress_struct ci;
-	struct jpeg_error_mgr mgr;
-	jmp_buf jump;
-	struct jpeg_destination_mgr dest;
-	struct buf *out;
-	uint8_t chunk[OUT_CHUNK];
+	struct emu_jpeg_err err;
+	struct emu_jpeg_sink sink;
 };
-
-static void handle_error(j_common_ptr ci)
-{
-	struct encoder *e = ci->client_data;
-
-	longjmp(e->jump, 1);
-}
-
-static void handle_message(j_common_ptr ci)
-{
-	(void)ci;
-}
-
-static void dest_init(j_compress_ptr ci)
-{
-	struct encoder *e = ci->client_data;
-
-	e->dest.next_output_byte = e->chunk;
-	e->dest.free_in_buffer = sizeof(e->chunk);
-}
-
-static boolean dest_flush(j_compress_ptr ci)
-{
-	struct encoder *e = ci->client_data;
-
-	buf_put(e->out, e->chunk, sizeof(e->chunk));
-	dest_init(ci);
-	return TRUE;
-}
-
-static void dest_term(j_compress_ptr ci)
-{
-	struct encoder *e = ci->client_data;
-
-	buf_put(e->out, e->chunk, sizeof(e->chunk) - e->dest.free_in_buffer);
-}
 
 static uint32_t hash2(uint32_t x, uint32_t y, uint32_t seed)
 {
@@ -120,18 +77,12 @@ static int encode(const struct emu_still_image *img, struct buf *out)
 		mem_free(row);
 		return ALPHAFS_ERR_NOMEM;
 	}
-	e->out = out;
-	e->ci.err = jpeg_std_error(&e->mgr);
-	e->mgr.error_exit = handle_error;
-	e->mgr.output_message = handle_message;
-	e->ci.client_data = e;
-	if (setjmp(e->jump))
+	emu_jpeg_err_init(&e->ci, &e->err);
+	if (setjmp(e->err.jump))
 		goto out;
 	jpeg_create_compress(&e->ci);
-	e->dest.init_destination = dest_init;
-	e->dest.empty_output_buffer = dest_flush;
-	e->dest.term_destination = dest_term;
-	e->ci.dest = &e->dest;
+	emu_jpeg_sink_init(&e->ci, &e->sink);
+	e->sink.out = out;
 	e->ci.image_width = img->w;
 	e->ci.image_height = img->h;
 	e->ci.input_components = BPP;

@@ -421,6 +421,19 @@ def marker(jpeg):
             int.from_bytes(out[5:13], "little"))
 
 
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF, walking its segments by their
+    lengths (the entropy-coded data is never scanned)."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        m, n = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + n
+    raise Failure("no SOF in a %d-byte JPEG" % len(data))
+
+
 def decode(jpeg, what):
     """Decodes with djpeg; raises Failure if libjpeg complains."""
     r = subprocess.run(["djpeg", "-outfile", "/dev/null"], input=jpeg,

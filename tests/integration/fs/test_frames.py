@@ -15,23 +15,11 @@ import subprocess
 import tempfile
 
 import alphafs_e2e
-from alphafs_e2e import (check, check_whole, decode, marker, mounted,
-                         run_test, status, wait_until)
+from alphafs_e2e import (check, check_whole, decode, jpeg_size, marker,
+                         mounted, run_test, status, wait_until)
 
 KEEP = 8
 SMALL = (640, 424)  # -o emu_small
-
-
-def jpeg_size(data):
-    """(width, height) from the SOF, walking segments by their length."""
-    i = 2
-    while i + 4 <= len(data) and data[i] == 0xFF:
-        m, n = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
-            return (int.from_bytes(data[i + 7:i + 9], "big"),
-                    int.from_bytes(data[i + 5:i + 7], "big"))
-        i += 2 + n
-    raise alphafs_e2e.Failure("no SOF")
 
 
 def listing(d):

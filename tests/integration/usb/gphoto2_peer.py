@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+from alphafs_e2e import Failure, jpeg_size
+
 MOVIE_FRAMES = 30
 GPHOTO_TIMEOUT_S = 120
 
@@ -108,18 +110,6 @@ def check_movie(home):
     print(f"{len(frames)} frames, all decode")
 
 
-def jpeg_size(data):
-    """Width and height from the SOF, walking the segments by length."""
-    i = 2
-    while i + 4 <= len(data) and data[i] == 0xFF:
-        m, n = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
-            return (int.from_bytes(data[i + 7:i + 9], "big"),
-                    int.from_bytes(data[i + 5:i + 7], "big"))
-        i += 2 + n
-    fail("no SOF in the still")
-
-
 def capture(home, check, config):
     """gphoto2's own still capture (SetControlDeviceB S1/S2, the wait on
     0xD215 and C201, GetObjectInfo/GetObject of 0xFFFFC001) against the
@@ -141,8 +131,12 @@ def check_still(jpeg, home):
     """The default emulated still: a real JPEG of several MB."""
     if len(jpeg) < 4 * 1024 * 1024:
         fail(f"still of {len(jpeg)} bytes, want several MB")
-    if jpeg_size(jpeg) != (6000, 4000):
-        fail(f"still is {jpeg_size(jpeg)}, want 6000x4000")
+    try:
+        size = jpeg_size(jpeg)
+    except Failure as e:
+        fail(str(e))
+    if size != (6000, 4000):
+        fail(f"still is {size}, want 6000x4000")
     ok, err = decode(jpeg, home)
     if not ok:
         fail(f"the still does not decode: {err}")
