@@ -39,7 +39,8 @@ extern "C" {
 	X(STATE, -19, "operation not valid in the current state")              \
 	X(REJECTED, -20, "frame rejected")                                     \
 	X(WRONG_MODE, -21, "camera is not in PC Remote mode")                  \
-	X(CLOSED, -22, "shut down")
+	X(CLOSED, -22, "shut down")                                            \
+	X(READ_ONLY, -23, "read-only")
 
 enum alphafs_error {
 #define ALPHAFS_ERR_ENUM(name, value, msg) ALPHAFS_ERR_##name = (value),

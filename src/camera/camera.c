@@ -124,6 +124,7 @@ void camera_destroy(struct camera *cam)
 		return;
 	camera_stop(cam);
 	camera_transport_close(cam);
+	camera_props_finish(cam);
 	camera_info_finish(&cam->info);
 	sony_ext_info_finish(&cam->ext);
 	pthread_cond_destroy(&cam->wake);
@@ -224,13 +225,16 @@ void camera_note_connected(struct camera *cam, bool connected, const char *why)
 }
 
 void camera_note_still(struct camera *cam, int rc, unsigned objects,
-		       unsigned drained)
+		       unsigned drained, const char *why)
 {
 	pthread_mutex_lock(&cam->lock);
-	if (rc < 0)
+	if (rc < 0) {
 		cam->status.still_failures++;
-	else
+		snprintf(cam->status.still_why, sizeof(cam->status.still_why),
+			 "%s", why && why[0] ? why : alphafs_strerror(rc));
+	} else {
 		cam->status.stills++;
+	}
 	cam->status.still_objects += objects;
 	cam->status.stills_drained += drained;
 	pthread_mutex_unlock(&cam->lock);

@@ -94,6 +94,13 @@ struct camera_status {
 	uint64_t still_failures;       /* ... and that failed */
 	uint64_t still_objects;	       /* objects handed over */
 	uint64_t stills_drained;       /* stale images dropped first */
+	char still_why[ERR_DETAIL_MAX]; /* why the last failed still failed */
+	uint64_t props_reads;	       /* 0x9209 reads by the owner */
+	uint64_t control_writes;       /* control writes that succeeded */
+	uint64_t control_failed;       /* ... refused or failed */
+	uint64_t control_steps;	       /* 0x9207 steps sent by writes */
+	uint64_t events_posted;	       /* event lines made */
+	char control_why[ERR_DETAIL_MAX]; /* last refusal or failure */
 };
 /* The camera's lines of info/status for cs: connected, since (UTC), why
  * and the owner's counters. Appended to out, as camera_info_format. */
@@ -281,5 +288,84 @@ void camera_still_name(const char *camera_name, uint16_t format, unsigned seq,
  * Returns 0 with *unix_s set, or MALFORMED. Pure apart from the time zone.
  */
 int camera_still_date(const char *s, int64_t *unix_s);
+/* ---- events ------------------------------------------------------------ */
+/*
+ * Where the camera's event lines go (the events file): fn(arg, line, len)
+ * with one line without its newline, "2024-05-01T12:00:00.123Z property
+ * iso 800 -> 1600". Kinds: property, object-added, object-removed,
+ * disconnected, connected, event (another camera event), and what other
+ * parts post (capture-complete). Called on the thread that posts (the
+ * owner, for the camera's own); must not block or call back into the
+ * camera. Set before camera_start (copied); NULL fn: lines are dropped.
+ */
+struct camera_event_sink {
+	void (*fn)(void *arg, const char *line, size_t len);
+	void *arg;
+};
+void camera_set_event_sink(struct camera *cam,
+			   const struct camera_event_sink *sink);
+/*
+ * Posts one event line: the wall-clock time (ISO 8601, UTC, ms) and the
+ * text made from fmt (cut at CAMERA_EVENT_LINE_MAX; newlines in it become
+ * spaces). For the camera's own events and for other parts of the program
+ * (a capture engine's "capture-complete NAME"). Any thread; never waits on
+ * the camera.
+ */
+void camera_event_post(struct camera *cam, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- control (the properties people set) ---------------------------- */
+/*
+ * The control/ files: the properties of sony_controls() (sony/propfmt.h),
+ * read from the camera's 0x9209 blob (always without parameters: the
+ * a6300 hangs after the first live-view frame when 0x9209 carries any,
+ * dossier §7), refreshed on C203 and at least every second, and written
+ * between live-view frames by the owner thread.
+ *
+ * camera_prop_announced: the body lists code (its 0x9202 list or
+ * DeviceInfo); false before the first connection. Any thread.
+ */
+bool camera_prop_announced(struct camera *cam, uint16_t code);
+/*
+ * The value of code as one line in people's form ("1/125\n") appended to
+ * out. NO_DEVICE while disconnected, AGAIN before the first property read,
+ * UNSUPPORTED when the camera's blob lacks it, INVALID for a code that is
+ * not a control. Any thread; never waits on the camera.
+ */
+int camera_control_read(struct camera *cam, uint16_t code, struct buf *out);
+/* The allowed values, from the camera's descriptor
+ * (sony_choices_format). Errors as camera_control_read. */
+int camera_control_choices(struct camera *cam, uint16_t code,
+			   struct buf *out);
+
+struct camera_control_write {
+	uint16_t code;
+	const char *text; /* one value in people's form; not kept */
+	size_t len;
+	/* Called once, on the owner thread (or in camera_stop), with 0 when
+	 * the camera reports the value, or the error. Must not block. */
+	void (*done)(int result, void *arg);
+	/* Optional, any thread: true when the writer gave up (a signal); the
+	 * walk then stops where it is and done gets INTERRUPTED. */
+	bool (*cancelled)(void *arg);
+	void *arg;
+};
+/*
+ * Starts a write. Checked at once, without touching the camera: INVALID
+ * when the text is not a value of the property or not one the
+ * descriptor allows; READ_ONLY for a property no write sets (the mode
+ * dial, the battery); STATE when the camera's current exposure mode or
+ * its descriptor (disabled) forbids it now; NO_DEVICE while disconnected;
+ * AGAIN before the first property read; UNSUPPORTED when the camera does
+ * not report it; BUSY when CAMERA_JOBS_MAX writes wait; NOMEM. The reason
+ * of each is kept for info/status (control_why). On 0 the write is queued
+ * and done is called exactly once: 0 when the camera reports the value;
+ * INVALID when a dial has no such notch (the camera is walked back where
+ * it was); PTP_RESPONSE when it refused (the response by name in
+ * control_why), BUSY for DeviceBusy; IO when it did not move; NO_DEVICE,
+ * CLOSED, INTERRUPTED. Any thread; never waits on the camera.
+ */
+int camera_control_write(struct camera *cam,
+			 const struct camera_control_write *w);
 
 #endif

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 
 #include "camera/camera.h"
+#include "sony/propfmt.h"
 #include "sony/sony.h"
 
 #define CAMERA_SESSION_ID 1
@@ -66,6 +67,23 @@
 #define CAMERA_EVENTS_PER_ROUND 8
 /* A failed allocation in the loop: wait this long and go on. */
 #define CAMERA_NOMEM_WAIT_MS 50
+/* Properties (props.c): re-read 0x9209 (without parameters, dossier §7)
+ * at least this often when the body sends no C203, and this often while a
+ * write waits for the camera (libgphoto2 re-reads every 200 ms). */
+#define CAMERA_PROPS_REFRESH_MS 1000
+#define CAMERA_WALK_READ_MS 200
+/* Frames count as flowing (property work then runs right after one, in
+ * the gap before the next) while the newest is younger than this. */
+#define CAMERA_PROPS_FLOW_MS 250
+/* A write-walk: one step (or the 0x9205 value) must show within this
+ * long (libgphoto2: 3 s), and a walk takes at most this many steps
+ * (libgphoto2: 100). */
+#define CAMERA_WALK_STEP_MS 3000
+#define CAMERA_WALK_STEPS_MAX 100
+/* Control writes accepted by the owner and waiting for their walk. */
+#define CAMERA_JOBS_MAX 16
+/* One event line (timestamp, kind, details), newline not included. */
+#define CAMERA_EVENT_LINE_MAX 256
 
 struct camera_queue {
 	struct camera_request v[CAMERA_QUEUE_MAX];
@@ -116,6 +134,75 @@ struct camera_still_job {
 	char failed_why[ERR_DETAIL_MAX];
 };
 
+/* ---- walk.c: the write-walk state machine (pure) ---------------------- */
+enum camera_walk_action {
+	CAMERA_WALK_WAIT,	/* nothing to send now (read again later) */
+	CAMERA_WALK_SEND_VALUE, /* send the target with 0x9205 */
+	CAMERA_WALK_STEP_UP,	/* send a +1 step with 0x9207 */
+	CAMERA_WALK_STEP_DOWN,	/* send a -1 step */
+	CAMERA_WALK_DONE,	/* the camera reports the target */
+	CAMERA_WALK_FAIL,	/* gave up: fail_code, why */
+};
+
+struct camera_walk {
+	const struct sony_control *c;
+	bool by_steps;
+	struct ptp_value wanted; /* what was written */
+	struct ptp_value target; /* where we go (the start when restoring) */
+	struct ptp_value start;	 /* the value before the first step */
+	struct ptp_value last;	 /* the value when the last step was sent */
+	bool started, sent, moved_since_step, restoring, finished;
+	int dir;		 /* +1 / -1 */
+	unsigned steps;
+	uint64_t began_ns, deadline_ns;
+	int fail_code;
+	char why[ERR_DETAIL_MAX];
+};
+/* A walk of c to target, set by steps (2.00 SONY_SET_STEP) or directly. */
+void camera_walk_begin(struct camera_walk *w, const struct sony_control *c,
+		       bool by_steps, const struct ptp_value *target,
+		       uint64_t now);
+/* What to do now that the camera reports d (its descriptor, with the
+ * current value): see enum camera_walk_action. */
+enum camera_walk_action camera_walk_next(struct camera_walk *w,
+					 const struct ptp_prop_desc *d,
+					 uint64_t now);
+/* The action asked for was sent (the camera answered OK) at now. */
+void camera_walk_sent(struct camera_walk *w, uint64_t now);
+/* Ends the walk with code (a transaction failed) and why; returns code. */
+int camera_walk_fail(struct camera_walk *w, int code, const char *why);
+
+/* ---- props.c: the property cache and the control writes --------------- */
+/* What the camera last reported (0x9209), immutable once published;
+ * reference-counted so readers on other threads never wait on the owner. */
+struct camera_props_snap {
+	atomic_uint refs;
+	struct sony_prop_table t;
+	uint64_t read_ns;
+};
+
+/* One control write: made by camera_control_write, run by the owner. */
+struct camera_job {
+	struct camera *cam;
+	const struct sony_control *c;
+	struct ptp_value value; /* parsed and allowed; the enum member */
+	void (*done)(int result, void *arg);
+	bool (*cancelled)(void *arg);
+	void *arg;
+	struct camera_walk walk;
+};
+
+/* Owner-thread state of the property cache and the write queue. */
+struct camera_props {
+	struct camera_props_snap *cur; /* the newest read (also published) */
+	bool dirty;		       /* a C203 came since the last read */
+	uint64_t next_read_ns;
+	struct camera_job *jobs[CAMERA_JOBS_MAX]; /* accepted, in order */
+	size_t njobs;
+	struct camera_job *active;
+	bool active_needs_read; /* read before the first decision */
+};
+
 struct camera {
 	struct ptp_transport_opener open; /* its arg is not owned */
 	struct camera_options opt;
@@ -148,6 +235,13 @@ struct camera {
 	struct camera_info info;
 	bool info_valid;
 	struct camera_status status;
+	struct camera_props_snap *snap; /* newest property read, or NULL */
+	char control_why[ERR_DETAIL_MAX]; /* last control refusal/failure */
+
+	/* Owner-thread state of props.c. */
+	struct camera_props props;
+	/* Where event lines go; set before camera_start. */
+	struct camera_event_sink sink;
 };
 
 /* ---- info.c ----------------------------------------------------------- */
@@ -194,9 +288,10 @@ static inline bool camera_stopping(struct camera *cam)
 
 void camera_note_live_view(struct camera *cam, enum camera_live_view lv,
 			   int status);
-/* A still job ended with rc, objects delivered and stale ones dropped. */
+/* A still job ended with rc, objects delivered and stale ones dropped;
+ * why: the reason of a failure, kept for info/status. */
 void camera_note_still(struct camera *cam, int rc, unsigned objects,
-		       unsigned drained);
+		       unsigned drained, const char *why);
 void camera_note_props(struct camera *cam, bool mismatch, bool cut_short);
 
 /* ---- warmup.c ---------------------------------------------------------- */
@@ -230,6 +325,34 @@ void camera_still_event(struct camera *cam, const struct ptp_event *ev);
 /* Fails the running and the submitted job with code (NO_DEVICE, CLOSED),
  * and forgets a held half press (the session is gone). */
 void camera_still_fail(struct camera *cam, int code, const char *why);
+/* ---- props.c (owner thread unless said) ---------------------------------- */
+/* One round of property work between two frames: a read when due (C203,
+ * the slow refresh, a write waiting), then the next action of the active
+ * write. At most a few transactions. Returns 0 or the transport error of
+ * a transaction (NO_DEVICE, or one that left the session desynced). */
+int camera_props_tick(struct camera *cam, uint64_t now);
+/* When props.c next has something to do (CLOCK_MONOTONIC ns). */
+uint64_t camera_props_next_ns(struct camera *cam);
+/* A C203 arrived: read 0x9209 at the next tick. */
+void camera_props_changed(struct camera *cam);
+/* Takes t (a fresh 0x9209 read by someone else, e.g. the warm-up) as
+ * the newest snapshot; t is emptied. */
+void camera_props_absorb(struct camera *cam, struct sony_prop_table *t);
+/* The session is gone (code NO_DEVICE, CLOSED) or was reset (IO): every
+ * write fails with code (the active one only, for IO), the snapshot is
+ * dropped. Any thread once the owner has stopped. */
+void camera_props_drop(struct camera *cam, int code, bool all);
+/* Frees the snapshot (camera_destroy). */
+void camera_props_finish(struct camera *cam);
+/* A control refusal or failure, for info/status (any thread). */
+void camera_note_control(struct camera *cam, bool failed, const char *fmt,
+			 ...) PRINTF_LIKE(3, 4);
+
+/* ---- events.c ----------------------------------------------------------- */
+/* Takes what the interrupt pipe holds (at most CAMERA_EVENTS_PER_ROUND),
+ * without waiting, and acts on it: C203 -> a property read, C201/C202 ->
+ * an event line. Owner thread. */
+void camera_events_drain(struct camera *cam);
 
 /* ---- loop.c ------------------------------------------------------------ */
 void *camera_owner_main(void *arg);

@@ -127,7 +127,7 @@ static void finish(struct camera *cam, int rc, const char *fmt, ...)
 	else
 		log_info(SONY, "still: done, %u object(s), %u drained",
 			 res.objects, res.drained);
-	camera_note_still(cam, rc, res.objects, res.drained);
+	camera_note_still(cam, rc, res.objects, res.drained, res.why);
 	memset(j, 0, sizeof(*j));
 	pthread_mutex_lock(&cam->lock);
 	cam->still_busy = false; /* before done: it may submit again */
@@ -161,7 +161,7 @@ void camera_still_fail(struct camera *cam, int code, const char *why)
 	pthread_mutex_unlock(&cam->lock);
 	if (pending) {
 		snprintf(res.why, sizeof(res.why), "%s", why);
-		camera_note_still(cam, code, 0, 0);
+		camera_note_still(cam, code, 0, 0, res.why);
 		req.ops.done(req.ops.arg, &res);
 	}
 }

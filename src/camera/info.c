@@ -152,4 +152,14 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 	buf_printf(out, "still_failures: %" PRIu64 "\n", cs->still_failures);
 	buf_printf(out, "still_objects: %" PRIu64 "\n", cs->still_objects);
 	buf_printf(out, "stills_drained: %" PRIu64 "\n", cs->stills_drained);
+	buf_printf(out, "still_why: %s\n",
+		   cs->still_why[0] ? cs->still_why : "-");
+	buf_printf(out, "props_reads: %" PRIu64 "\n", cs->props_reads);
+	buf_printf(out, "control_writes: %" PRIu64 "\n", cs->control_writes);
+	buf_printf(out, "control_writes_failed: %" PRIu64 "\n",
+		   cs->control_failed);
+	buf_printf(out, "control_steps: %" PRIu64 "\n", cs->control_steps);
+	buf_printf(out, "control_why: %s\n",
+		   cs->control_why[0] ? cs->control_why : "-");
+	buf_printf(out, "events_posted: %" PRIu64 "\n", cs->events_posted);
 }

@@ -39,6 +39,8 @@ struct loop {
 	unsigned recoveries; /* recoveries since the last frame */
 	uint64_t frames, denied, busy; /* not yet added to the status */
 	struct camera_warmup warm;     /* live view coming up */
+	uint64_t last_frame_ns;	       /* when the newest frame came */
+	bool after_frame;	       /* a frame came, no property work yet */
 };
 
 static void loop_restart(struct loop *L, uint64_t now)
@@ -64,6 +66,8 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
 	camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE, why);
+	camera_props_drop(cam, ALPHAFS_ERR_NO_DEVICE, true);
+	camera_event_post(cam, "disconnected %s", why);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
 	L->recoveries = 0;
 }
@@ -96,6 +100,9 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	}
 	if (rc == 0) {
 		cam->s1_held = false; /* a new session */
+		/* A write in the middle of a walk does not survive the reset;
+		 * the values it read do. */
+		camera_props_drop(cam, ALPHAFS_ERR_IO, false);
 		loop_restart(L, clock_now_ns());
 		camera_warmup_begin(cam, &L->warm, clock_now_ns());
 		return;
@@ -103,6 +110,16 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 	snprintf(why, sizeof(why), "%s (recovery failed: %s)", what,
 		 e.msg[0] ? e.msg : alphafs_strerror(rc));
 	go_disconnected(cam, L, why);
+}
+
+static void post_connected(struct camera *cam)
+{
+	struct camera_info ci;
+
+	if (camera_get_info(cam, &ci) < 0)
+		return;
+	camera_event_post(cam, "connected %s %s", ci.model, ci.serial);
+	camera_info_finish(&ci);
 }
 
 static void reconnect_step(struct camera *cam, struct loop *L)
@@ -129,6 +146,7 @@ static void reconnect_step(struct camera *cam, struct loop *L)
 	log_info(SONY, "camera reconnected on %s", cam->t->name);
 	camera_note_reset(cam, true);
 	camera_note_connected(cam, true, "");
+	post_connected(cam);
 	loop_restart(L, clock_now_ns());
 	camera_warmup_begin(cam, &L->warm, clock_now_ns());
 }
@@ -200,6 +218,8 @@ static void on_frame(struct camera *cam, struct loop *L, struct frame *f)
 	frame_store_publish(cam->store, f);
 	L->frames++;
 	L->recoveries = 0;
+	L->last_frame_ns = now;
+	L->after_frame = true;
 	loop_restart(L, now);
 	if (cam->opt.fps_limit > 0)
 		L->next_poll_ns = now + NS_PER_S / cam->opt.fps_limit;
@@ -251,22 +271,30 @@ static void poll_once(struct camera *cam, struct loop *L)
 }
 
 /*
- * Empties the interrupt pipe's queue without waiting, so it never grows
- * while nobody acts on events yet; at most CAMERA_EVENTS_PER_ROUND a round.
- * Events are hints only (dossier §6: they can be missed), never relied on.
+ * While frames flow, property work (a 0x9209 read, a step) waits for the
+ * next frame and runs right after it, in the widest gap before the one
+ * after: live view never waits for control. When frames do not flow (live
+ * view starting or refused, a camera that paused it) it runs when due.
  */
-static void drain_events(struct camera *cam)
+static bool frames_flowing(const struct loop *L, uint64_t now)
 {
-	struct ptp_event ev;
+	return !L->warm.active && L->last_frame_ns &&
+	       now - L->last_frame_ns < CAMERA_PROPS_FLOW_MS * NS_PER_MS;
+}
 
-	for (unsigned i = 0; i < CAMERA_EVENTS_PER_ROUND && cam->t; i++) {
-		if (ptp_event_read(&cam->s, &ev, 0) < 0)
-			return;
-		log_dbg(SONY, "event %s (0x%04X) param 0x%08X",
-			sony_event_name(ev.code) ? sony_event_name(ev.code) : "?",
-			ev.code, ev.nparams ? ev.params[0] : 0);
-		camera_still_event(cam, &ev);
-	}
+/* Waits until deadline, or sooner when the property work is due and
+ * need not wait for a frame, or the still job's next step is due (a
+ * request or stop ends the wait early too). */
+static void wait_for(struct camera *cam, struct loop *L, uint64_t deadline)
+{
+	uint64_t props = camera_props_next_ns(cam);
+	uint64_t still = camera_still_next_ns(cam);
+
+	if (frames_flowing(L, clock_now_ns()) && !L->after_frame)
+		props = UINT64_MAX;
+	if (still < deadline)
+		deadline = still;
+	camera_wait_until(cam, props < deadline ? props : deadline);
 }
 
 /* The still job's next step, when due; a transport failure in it is
@@ -287,12 +315,28 @@ static void run_still(struct camera *cam, struct loop *L)
 		recover(cam, L, "a still capture left the session out of step");
 }
 
-/* Sleeps until the next poll or the still job's next step. */
-static void wait_for(struct camera *cam, uint64_t next_ns)
+/*
+ * Between two frames: what the interrupt pipe holds (a non-blocking
+ * look), then the property work (a read when due, one step of a control
+ * write) when it is its turn (frames_flowing). A transaction that lost
+ * the camera or the pipe's state is handled as the live-view poll's
+ * would be.
+ */
+static void props_round(struct camera *cam, struct loop *L)
 {
-	uint64_t still = camera_still_next_ns(cam);
+	uint64_t now = clock_now_ns();
+	int rc;
 
-	camera_wait_until(cam, still < next_ns ? still : next_ns);
+	camera_events_drain(cam);
+	if (frames_flowing(L, now) && !L->after_frame)
+		return;
+	L->after_frame = false;
+	rc = camera_props_tick(cam, now);
+	if (rc == ALPHAFS_ERR_NO_DEVICE)
+		go_disconnected(cam, L, "camera unplugged or switched off during a property read");
+	else if (cam->t && cam->s.desynced)
+		recover(cam, L, cam->s.err.msg[0] ? cam->s.err.msg
+						   : "a property read failed");
 }
 
 /* While live view comes up: poll now, or wait (a request or stop ends the
@@ -305,7 +349,7 @@ static bool warmup_allows_poll(struct camera *cam, struct loop *L)
 	case CAMERA_WARMUP_POLL:
 		return true;
 	case CAMERA_WARMUP_WAIT:
-		wait_for(cam, next);
+		wait_for(cam, L, next);
 		return false;
 	case CAMERA_WARMUP_GONE:
 		go_disconnected(cam, L, "camera unplugged or switched off while live view was starting");
@@ -332,21 +376,24 @@ void *camera_owner_main(void *arg)
 			reconnect_step(cam, &L);
 			continue;
 		}
+		props_round(cam, &L);
+		if (!cam->t)
+			continue;
 		run_still(cam, &L);
 		if (!cam->t)
 			continue;
 		if (clock_now_ns() < L.next_poll_ns) {
-			wait_for(cam, L.next_poll_ns);
+			wait_for(cam, &L, L.next_poll_ns);
 			continue;
 		}
 		if (!warmup_allows_poll(cam, &L))
 			continue;
 		poll_once(cam, &L);
-		drain_events(cam);
 		flush_counters(cam, &L);
 	}
 	flush_counters(cam, &L);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	camera_props_drop(cam, ALPHAFS_ERR_CLOSED, true);
 	camera_still_fail(cam, ALPHAFS_ERR_CLOSED, "the camera was stopped");
 	return NULL;
 }

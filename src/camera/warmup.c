@@ -110,7 +110,8 @@ static int read_status(struct camera *cam, struct camera_warmup *w)
 	d = sony_props_find(&t, SONY_DPC_LIVEVIEW_STATUS);
 	if (d)
 		w->status = (int)d->current.u;
-	sony_props_finish(&t);
+	/* The same read serves the control/ files (props.c). */
+	camera_props_absorb(cam, &t);
 	return 0;
 }
 

@@ -62,6 +62,7 @@ void emu_config_default(struct emu_config *cfg)
 	cfg->height = DEFAULT_HEIGHT;
 	cfg->jpeg_quality = DEFAULT_QUALITY;
 	cfg->warmup_ms = EMU_WARMUP_DEFAULT_MS;
+	cfg->step_ms = EMU_STEP_DEFAULT_MS;
 }
 
 static bool config_fix(struct emu_config *c)
@@ -85,7 +86,8 @@ static bool config_fix(struct emu_config *c)
 	       c->still_height >= SIZE_MIN_STILL &&
 	       c->still_height <= EMU_STILL_MAX_PX &&
 	       c->still_quality <= QUALITY_MAX && c->raw_bytes >= RAW_MIN &&
-	       c->raw_bytes <= EMU_RAW_BYTES_MAX;
+	       c->raw_bytes <= EMU_RAW_BYTES_MAX &&
+	       c->step_ms <= EMU_STEP_MAX_MS;
 }
 
 uint64_t emu_camera_now(const struct emu_camera *cam)
@@ -128,6 +130,7 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 		emu_camera_destroy(cam);
 		return NULL;
 	}
+	emu_props_apply_mode(cam);
 	cam->period_ns = NS_PER_S / cam->cfg.fps;
 	cam->t0_ns = emu_camera_now(cam);
 	cam->plugged = true;
@@ -233,6 +236,7 @@ static void do_unplug(struct emu_camera *cam)
 	cam->in_halted = false;
 	cam->ev_n = 0;
 	cam->nactions = 0;
+	cam->lv_delivered = false; /* power cycled */
 	emu_camera_close_session(cam);
 	emu_still_unplug(cam);
 	pthread_cond_broadcast(&cam->cond);

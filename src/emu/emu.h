@@ -62,8 +62,11 @@ struct emu_faults {
 	unsigned stall_at;	  /* stall bulk IN at the Nth transaction */
 	unsigned timeout_at;	  /* no response to the Nth transaction */
 	unsigned unplug_at_frame; /* disconnect in the middle of frame N */
-	bool hang_after_first;	  /* dougforpres/SonyCamera#3: after the first
-				     frame, answer nothing until Device Reset */
+	bool hang_after_first;	  /* after the first frame, answer nothing
+				     until Device Reset. (The a6300's own
+				     hang, dougforpres/SonyCamera#3, after a
+				     frame when 0x9209 carries parameters, is
+				     always there, as on the real body.) */
 	unsigned empty_ext_info;  /* first N 0x9202 replies have no data */
 	bool denied_no_data;	  /* 0x200F without the 16-byte data phase */
 	unsigned latency_ms;	  /* delay before each response is ready */
@@ -102,6 +105,10 @@ const char *emu_fault_help(void);
 #define EMU_RAW_BYTES (24u * 1024 * 1024)
 #define EMU_STILL_MAX_PX 8192
 #define EMU_RAW_BYTES_MAX (60u * 1024 * 1024)
+/* A 0x9207 step shows this long after it was sent (the camera applies it
+ * asynchronously: ~0.7 s on an SLT-A58, dossier §5.5). */
+#define EMU_STEP_DEFAULT_MS 300
+#define EMU_STEP_MAX_MS 10000
 
 struct emu_config {
 	unsigned fps;	       /* live-view rate; 0 = default 30 */
@@ -114,6 +121,10 @@ struct emu_config {
 	 * bodies take up to ~1 s (ZV-1) or ~3 s (A7R IV). 0 = at once;
 	 * emu_config_default() sets EMU_WARMUP_DEFAULT_MS. */
 	unsigned warmup_ms;
+	/* How long a 0x9207 step takes to show (0 = at the host's next
+	 * look); emu_config_default() sets EMU_STEP_DEFAULT_MS. Tests that
+	 * walk many notches set a small value and say so. */
+	unsigned step_ms;
 	/* A focus-frame block after the JPEG, announced by the dataset's
 	 * header (offset and size at bytes 8 and 12): in Sony's
 	 * FocalFrameInfo layout (sony/focus.c), its AF points Focused while
@@ -214,6 +225,16 @@ void emu_camera_push_event(struct emu_camera *cam, uint16_t code,
 			   uint32_t param);
 /* Pauses or resumes the frame source (no new frames: 0x200F). */
 void emu_camera_pause(struct emu_camera *cam, bool paused);
+/*
+ * The person holding the camera: sets property code to x as the body's own
+ * dials, wheels and menus do (any property that is not a button, the
+ * read-only ones included: the mode dial 0x500E, the battery 0xD218),
+ * grey-outs following the mode dial, and queues C203 for it. INVALID
+ * for an unknown code, a button, or a value the descriptor does not allow.
+ */
+int emu_camera_set_prop(struct emu_camera *cam, uint16_t code, int64_t x);
+/* The current value of code (INVALID for an unknown or string property). */
+int emu_camera_get_prop(struct emu_camera *cam, uint16_t code, int64_t *x);
 
 struct emu_stats {
 	uint64_t transactions;

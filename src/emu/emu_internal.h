@@ -145,17 +145,32 @@ int emu_pattern_render(struct emu_pattern *p, uint64_t seq, uint64_t mono_ns,
 void emu_model_device_info(struct buf *b, const struct emu_config *cfg);
 /* The 0x9202 reply: version 0x00C8, codes, controls (dossier §3.3). */
 void emu_model_ext_info(struct buf *b);
-/* Fills t with the a6300's descriptors (dossier §5.3); NOMEM. */
+
+/* ---- props.c: the a6300's properties ------------------------------------ */
+/* Fills t with the a6300's descriptors (its property listing, dossier
+ * §5.3); NOMEM. */
 int emu_model_props_init(struct sony_prop_table *t);
 struct ptp_prop_desc *emu_model_prop(struct sony_prop_table *t,
 				     uint16_t code);
 /* True for button/lock controls (GetSet bit 7, dossier §5.1). */
 bool emu_model_is_control(const struct ptp_prop_desc *d);
-/* Moves d one or more positions (dossier §5.5): enum order, f-stop and
- * shutter tables, or range steps, clamped. Returns true if it changed. */
-bool emu_model_step(struct ptp_prop_desc *d, int delta);
 /* True when v is an allowed value for d (enum member / within range). */
 bool emu_model_value_ok(const struct ptp_prop_desc *d, const struct ptp_value *v);
+/* Moves d by delta notches (dossier §5.5): the lens's f-stops, the
+ * shutter dial (bulb in M only), EV by value, other enumerations in their
+ * order, ranges by their step; clamped. True if it changed. Lock held. */
+bool emu_props_step(struct emu_camera *cam, struct ptp_prop_desc *d,
+		    int delta);
+/* PTP_RC_OK, or how the body answers a 0x9207 step of d (a dial or mode
+ * that forbids it). Lock held. */
+uint16_t emu_props_step_refusal(struct emu_camera *cam,
+				const struct ptp_prop_desc *d);
+/* PTP_RC_OK, or how the body answers 0x9205 of v on d. */
+uint16_t emu_props_set_refusal(const struct ptp_prop_desc *d,
+			       const struct ptp_value *v);
+/* The mode dial moved: grey out or enable what the mode decides. Lock
+ * held. */
+void emu_props_apply_mode(struct emu_camera *cam);
 
 /* ---- camera.c / responder.c ------------------------------------------- */
 struct emu_event {
@@ -271,6 +286,7 @@ struct emu_camera {
 	uint64_t last_seq;	  /* newest frame delivered */
 	size_t last_dataset_len;
 	bool paused;
+	bool lv_delivered;	  /* a live-view frame went out since plug-in */
 
 	struct emu_still still;	  /* stills (still.c) */
 
@@ -320,7 +336,7 @@ uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now);
 /* Property values of the model (responder.c): current value as a signed
  * number (0 for an unknown code); set, with a C203 event when notify. */
 int64_t emu_camera_prop(struct emu_camera *cam, uint16_t code);
-void emu_camera_set_prop(struct emu_camera *cam, uint16_t code, int64_t v,
+void emu_camera_prop_set(struct emu_camera *cam, uint16_t code, int64_t v,
 			 bool notify);
 
 /* still.c, called with the lock held. */

@@ -277,6 +277,7 @@ static void deliver(struct emu_tx *t, uint64_t k)
 		cut_transfer(cam, n, x);
 	emu_tx_respond(t, PTP_RC_OK);
 	cam->last_seq = k;
+	cam->lv_delivered = true;
 	cam->stats.frames_sent++;
 	cam->stats.last_frame_seq = k;
 	if (f->hang_after_first && n == 1)

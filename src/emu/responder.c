@@ -16,7 +16,6 @@
 #define SDIO_REPLY_LEN 8	/* SDIOConnect data: 8 zero bytes (§3.2) */
 #define SDIO_PHASE_MAX 3
 #define SDIO_NEED_BEFORE_3 ((1u << 1) | (1u << 2))
-#define STEP_DELAY_MS 250	/* a step is applied asynchronously (§5.5) */
 #define NS_PER_MS 1000000ull
 #define CONTAINER_MAX (PTP_DATA_MAX)
 
@@ -159,7 +158,7 @@ static void op_get_object_info(struct emu_tx *t)
 		emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
 }
 
-void emu_camera_set_prop(struct emu_camera *cam, uint16_t code, int64_t v,
+void emu_camera_prop_set(struct emu_camera *cam, uint16_t code, int64_t v,
 			 bool notify)
 {
 	struct ptp_prop_desc *d = emu_model_prop(&cam->props, code);
@@ -247,7 +246,17 @@ static void op_get_all_props(struct emu_tx *t)
 {
 	struct buf c;
 
-	emu_camera_set_prop(t->cam, SONY_DPC_LIVEVIEW_STATUS,
+	/* The a6300 hangs (no answer until a Device Reset; a host sees its
+	 * transfers time out) when 0x9209 carries parameters once live view
+	 * has sent a frame (dougforpres/SonyCamera#3: "camera functions
+	 * fine until LiveView is started", fixed by sending none). */
+	if (t->cmd->nparams > 0 && t->cam->lv_delivered) {
+		log_info(EMU, "0x9209 with %u parameters after a live-view frame: hung until Device Reset",
+			 t->cmd->nparams);
+		t->cam->fs.hung = true;
+		return;
+	}
+	emu_camera_prop_set(t->cam, SONY_DPC_LIVEVIEW_STATUS,
 			    emu_liveview_status(t->cam, t->now), false);
 	emu_tx_begin(&c);
 	sony_props_write(&c, &t->cam->props, SONY_PROTOCOL_200);
@@ -283,7 +292,7 @@ static uint16_t press(struct emu_camera *cam, uint16_t code, bool down)
 		return emu_still_button(cam, code, down);
 	case SONY_CTL_MOVIE:
 		if (down)
-			emu_camera_set_prop(cam, SONY_DPC_MOVIE_RECORDING,
+			emu_camera_prop_set(cam, SONY_DPC_MOVIE_RECORDING,
 					    !emu_camera_prop(cam, SONY_DPC_MOVIE_RECORDING),
 					    true);
 		return PTP_RC_OK;
@@ -314,6 +323,7 @@ static void op_set_control_a(struct emu_tx *t)
 	uint16_t code = (uint16_t)t->cmd->params[0];
 	struct ptp_prop_desc *d = emu_model_prop(&cam->props, code);
 	struct ptp_value v = { 0 };
+	uint16_t rc;
 	struct rd r;
 
 	if (!d) {
@@ -333,8 +343,9 @@ static void op_set_control_a(struct emu_tx *t)
 		emu_tx_respond(t, PTP_RC_INVALID_DEVICE_PROP_FORMAT);
 		return;
 	}
-	if (!emu_model_value_ok(d, &v) || d->is_enabled == 0) {
-		emu_tx_respond(t, PTP_RC_INVALID_DEVICE_PROP_VALUE);
+	rc = emu_props_set_refusal(d, &v);
+	if (rc != PTP_RC_OK) {
+		emu_tx_respond(t, rc);
 		return;
 	}
 	d->current = v;
@@ -346,6 +357,7 @@ static void op_set_control_b(struct emu_tx *t)
 {
 	uint16_t code = (uint16_t)t->cmd->params[0];
 	struct ptp_prop_desc *d = emu_model_prop(&t->cam->props, code);
+	uint16_t refusal;
 	int step;
 
 	if (!d) {
@@ -365,8 +377,13 @@ static void op_set_control_b(struct emu_tx *t)
 		emu_tx_respond(t, PTP_RC_INVALID_DEVICE_PROP_VALUE);
 		return;
 	}
-	if (step != 0 &&
-	    !schedule_in(t->cam, EMU_ACT_STEP, code, step, STEP_DELAY_MS)) {
+	refusal = emu_props_step_refusal(t->cam, d);
+	if (refusal != PTP_RC_OK) {
+		emu_tx_respond(t, refusal);
+		return;
+	}
+	if (step != 0 && !schedule_in(t->cam, EMU_ACT_STEP, code, step,
+				      t->cam->cfg.step_ms)) {
 		emu_tx_respond(t, PTP_RC_DEVICE_BUSY);
 		return;
 	}
@@ -384,7 +401,7 @@ void emu_responder_action(struct emu_camera *cam, const struct emu_action *a)
 		return;
 	}
 	d = emu_model_prop(&cam->props, a->code);
-	if (d && emu_model_step(d, a->delta))
+	if (d && emu_props_step(cam, d, a->delta))
 		emu_camera_queue_event(cam, SONY_EC_PROP_CHANGED, a->code);
 }
 

@@ -76,7 +76,7 @@ static void update_in_memory(struct emu_camera *cam)
 		    : st->processing ? IN_MEMORY_PROCESSING : 0;
 
 	if (prop(cam, SONY_DPC_OBJECT_IN_MEMORY) != v)
-		emu_camera_set_prop(cam, SONY_DPC_OBJECT_IN_MEMORY, v, true);
+		emu_camera_prop_set(cam, SONY_DPC_OBJECT_IN_MEMORY, v, true);
 }
 
 /* ---- objects ------------------------------------------------------------- */
@@ -308,7 +308,7 @@ static void focus_found(struct emu_camera *cam, uint64_t at)
 
 	if (!st->s1_down)
 		return;
-	emu_camera_set_prop(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_OK, true);
+	emu_camera_prop_set(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_OK, true);
 	if (st->shutter_pending && st->s2_down)
 		open_shutter(cam, at);
 }
@@ -357,7 +357,7 @@ static void half_press(struct emu_camera *cam, bool down)
 	if (!down) {
 		st->shutter_pending = false;
 		if (focused(cam))
-			emu_camera_set_prop(cam, SONY_DPC_FOCUS_FOUND,
+			emu_camera_prop_set(cam, SONY_DPC_FOCUS_FOUND,
 					    FOCUS_FOUND_IDLE, true);
 	}
 }
@@ -534,7 +534,7 @@ int emu_still_init(struct emu_camera *cam)
 		st->shots = 1;
 		if (add_object(cam, PTP_OFC_JPEG, "JPG", date) < 0)
 			return ALPHAFS_ERR_NOMEM;
-		emu_camera_set_prop(cam, SONY_DPC_OBJECT_IN_MEMORY,
+		emu_camera_prop_set(cam, SONY_DPC_OBJECT_IN_MEMORY,
 				    IN_MEMORY_FLAG + st->nram, false);
 	}
 	return 0;
@@ -561,6 +561,6 @@ void emu_still_unplug(struct emu_camera *cam)
 	st->processing = 0;
 	st->exposing = st->shutter_pending = false;
 	st->s1_down = st->s2_down = false;
-	emu_camera_set_prop(cam, SONY_DPC_OBJECT_IN_MEMORY, 0, false);
-	emu_camera_set_prop(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_IDLE, false);
+	emu_camera_prop_set(cam, SONY_DPC_OBJECT_IN_MEMORY, 0, false);
+	emu_camera_prop_set(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_IDLE, false);
 }

@@ -57,8 +57,14 @@ static void handle_open(fuse_req_t req, fuse_ino_t ino,
 	case FS_INO_STATUS:
 		fs_snap_open(fs, req, (enum fs_ino)ino, fi);
 		return;
+	case FS_INO_EVENTS:
+		fs_events_open(fs, req, fi);
+		return;
 	default:
-		fuse_reply_err(req, fs_node_get(ino) ? EISDIR : ENOENT);
+		if (!fs_node_get(ino))
+			fs_control_open(fs, req, ino, fi);
+		else
+			fuse_reply_err(req, EISDIR);
 		return;
 	}
 }
@@ -73,8 +79,18 @@ static void handle_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	 * thread checkers; the kernel's own ordering is invisible to them. */
 	if (ino == FS_INO_STREAM)
 		fs_stream_read(req_fs(req), req, h, size, fi);
+	else if (ino == FS_INO_EVENTS)
+		fs_events_read(req_fs(req), req, h, size, fi);
 	else
 		fs_snap_read(req_fs(req), req, h, size, off);
+}
+
+/* Only control/ files open for writing (the others refuse at open). */
+static void handle_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+			 size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)off, (void)fi; /* each write(2) is one whole value */
+	fs_control_write(req_fs(req), req, ino, buf, size);
 }
 
 static void handle_release(fuse_req_t req, fuse_ino_t ino,
@@ -84,6 +100,8 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
 
 	if (ino == FS_INO_STREAM)
 		fs_stream_release(req_fs(req), h);
+	else if (ino == FS_INO_EVENTS)
+		fs_events_release(req_fs(req), h);
 	else
 		fs_snap_release(req_fs(req), h);
 	fuse_reply_err(req, 0);
@@ -101,7 +119,7 @@ static void handle_flush(fuse_req_t req, fuse_ino_t ino,
 	struct fs *fs = req_fs(req);
 	struct fs_handle *h = fi_handle(fi);
 
-	if (ino != FS_INO_STREAM && h) {
+	if (ino != FS_INO_STREAM && ino != FS_INO_EVENTS && h) {
 		pthread_mutex_lock(&fs->lock);
 		h->flushed = true;
 		pthread_mutex_unlock(&fs->lock);
@@ -116,6 +134,10 @@ static void handle_poll(fuse_req_t req, fuse_ino_t ino,
 
 	if (ino == FS_INO_STREAM) {
 		fs_stream_poll(req_fs(req), req, h, ph);
+		return;
+	}
+	if (ino == FS_INO_EVENTS) {
+		fs_events_poll(req_fs(req), req, h, ph);
 		return;
 	}
 	/* A snapshot is always readable. */
@@ -136,6 +158,7 @@ static const struct fuse_lowlevel_ops *ops_table(void)
 		ops.release = handle_release;
 		ops.flush = handle_flush;
 		ops.poll = handle_poll;
+		ops.write = handle_write;
 	}
 	return &ops;
 }
@@ -150,6 +173,7 @@ struct fs *fs_create(const struct fs_config *cfg)
 	fs->start_mono_ns = clock_now_ns();
 	fs->start_wall_ns = clock_wall_ns();
 	fs->readers.next = fs->readers.prev = &fs->readers;
+	fs_events_init(fs);
 	pthread_mutex_init(&fs->lock, NULL);
 	clock_cond_init(&fs->timer_cond);
 	pthread_cond_init(&fs->idle_cond, NULL);
@@ -222,8 +246,10 @@ int fs_run(struct fs *fs, unsigned max_threads, bool clone_fd)
 
 void fs_shutdown(struct fs *fs)
 {
-	if (fs)
-		fs_park_release_all(fs);
+	if (!fs)
+		return;
+	fs_park_release_all(fs);
+	fs_control_release_all(fs);
 }
 
 void fs_unmount(struct fs *fs)
@@ -247,6 +273,8 @@ static void free_open_handles(struct fs *fs)
 {
 	while (fs->readers.next != &fs->readers)
 		fs_stream_release(fs, fs->readers.next->h);
+	while (fs->events.readers.next != &fs->events.readers)
+		fs_events_release(fs, fs->events.readers.next->h);
 	while (fs->snap_handles)
 		fs_snap_release(fs, fs->snap_handles);
 }
@@ -260,6 +288,8 @@ void fs_destroy(struct fs *fs)
 		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
 	fs_frames_destroy(fs);
 	free_open_handles(fs);
+	/* Writes still waiting have had their ECANCELED (fs_shutdown); what
+	 * holds them must be stopped before this (fs.h). */
 	pthread_mutex_lock(&fs->lock);
 	fs_adverts_clear_locked(fs);
 	pthread_mutex_unlock(&fs->lock);

@@ -7,6 +7,13 @@
  *   /live/frames/        the last N frames, NNNNNNNNNN.jpg + .json each
  *   /info/device         camera identity, snapshotted at open
  *   /info/status         connection state and counters, snapshotted at open
+ *   /control/NAME        one camera setting per file (the program lists
+ *                        them): read its value, write a new one; the
+ *                        write is answered when the camera reports it
+ *   /control/NAME.choices   the values the camera allows
+ *   /events              one line per camera event from the open on, like
+ *                        tail -f; a reader that falls behind a bounded
+ *                        backlog is told how many lines it missed
  *
  * This header is the module's public part (mount.alphafs, tests, bench);
  * fs_internal.h is what the fs sources share with each other.
@@ -48,6 +55,54 @@
  * the store saw. Neither may wait on the camera (the camera's snapshots
  * qualify): they are called from FUSE worker threads with no fs lock held.
  */
+/*
+ * One control/ file, described by the program (fs/control.c serves it).
+ * The callbacks get the program's arg (fs_config.control_arg) and the
+ * entry; they run on FUSE worker threads, with no fs lock held, and must
+ * not wait on the camera. Error results are ALPHAFS_ERR_* codes; the
+ * caller sees alphafs_err_errno of them.
+ */
+struct fs;
+struct fs_pending;
+struct fs_control {
+	const char *name; /* "iso"; the companion is "iso.choices" */
+	unsigned mode;	  /* permission bits, e.g. 0644 or 0444 */
+	uintptr_t key;	  /* the program's own (a property code) */
+	/* Whether the file is there now (the camera has the setting); NULL:
+	 * always. */
+	bool (*present)(void *arg, const struct fs_control *c);
+	/* Appends the value text (one line) to out. */
+	int (*read)(void *arg, const struct fs_control *c, struct buf *out);
+	/* Appends NAME.choices' text; NULL: no companion file. */
+	int (*read_choices)(void *arg, const struct fs_control *c,
+			    struct buf *out);
+	/*
+	 * A write(2) of text (not kept after the call). < 0: refused now,
+	 * nothing more happens. 0: accepted; fs_control_done(p, result) must
+	 * then be called exactly once, from any thread, and write(2) returns
+	 * when it is (or with EINTR / ECANCELED when the writer got a signal
+	 * or the filesystem stops first). NULL: every write is refused with
+	 * EROFS.
+	 */
+	int (*write)(void *arg, const struct fs_control *c, const char *text,
+		     size_t len, struct fs_pending *p);
+};
+
+/* Answers the write behind p (0: the whole write succeeded; else the
+ * ALPHAFS_ERR_* code) and frees p. Any thread; p is gone afterwards. The
+ * filesystem must still exist: the program stops whatever holds pending
+ * writes (the camera) before fs_destroy. */
+void fs_control_done(struct fs_pending *p, int result);
+/* True once the writer behind p stopped waiting (a signal, the end of
+ * the mount): the work may stop early. Any thread. */
+bool fs_control_cancelled(struct fs_pending *p);
+
+/* Posts one line (without newline; cut at FS_EVENT_LINE_MAX - 1 bytes) to
+ * every reader of /events, and wakes those waiting. Any thread (the
+ * camera's owner, normally); never waits on a reader. */
+#define FS_EVENT_LINE_MAX 256
+void fs_events_post(struct fs *fs, const char *line, size_t len);
+
 struct fs_config {
 	struct frame_store *store; /* not owned; must outlive the fs */
 	int (*device_text)(void *arg, struct buf *out);
@@ -69,10 +124,16 @@ struct fs_config {
 	 * nothing appended when its layout is unknown (the .json then shows
 	 * only its hex). Pure (sony_focus_json); any FUSE worker thread. */
 	int (*focus_json)(const uint8_t *block, size_t len, struct buf *out);
+	/* The control/ files (not copied: must outlive the fs); at most
+	 * FS_CONTROLS_MAX. */
+	const struct fs_control *controls;
+	size_t ncontrols;
+	void *control_arg;
 };
 /* The default of mount.alphafs -o frames, and the most it takes. */
 #define FS_FRAMES_DEFAULT 8
 #define FS_FRAMES_MAX 256
+#define FS_CONTROLS_MAX 64
 
 struct fs;
 
@@ -133,6 +194,10 @@ struct fs_stats {
 	uint64_t frames_opens;	 /* opens of live/frames/ files */
 	uint32_t frames_open;	 /* open live/frames/ handles (.jpg and .json):
 				    readers, like latest_open */
+	uint64_t events_posted;	 /* lines posted to /events */
+	uint64_t events_dropped; /* lines slow readers missed */
+	uint32_t events_readers; /* open /events handles */
+	uint32_t writes_waiting; /* control writes not answered yet */
 };
 void fs_get_stats(struct fs *fs, struct fs_stats *out);
 

@@ -30,11 +30,17 @@ enum fs_ino {
 	FS_INO_DEVICE,
 	FS_INO_STATUS,
 	FS_INO_FRAMES, /* live/frames/ (only with cfg.frames_keep > 0) */
+	FS_INO_CONTROL, /* the control/ directory */
+	FS_INO_EVENTS,
 	FS_INO_END,
 	/* Not an inode: the kind of a live/frames/ file's snapshot and
 	 * handle (their inodes are FS_FRAMES_INO_BASE and up, frames.c). */
 	FS_INO_FRAME_FILE,
 };
+/* control/ files (control.c): entry i of fs_config.controls is inode
+ * FS_INO_CONTROL_FIRST + 2 i, its NAME.choices the one after. */
+#define FS_INO_CONTROL_FIRST 0x1000u
+#define FS_INO_CONTROL_LAST (FS_INO_CONTROL_FIRST + 2 * FS_CONTROLS_MAX - 1)
 
 /*
  * What one open of a regular file reads: a pinned frame (latest.jpg) or a
@@ -63,24 +69,37 @@ struct fs_reader {
 	uint64_t skipped;
 };
 
+/* Per-open state of /events (events.c). All fields under fs->lock. */
+struct fs_ev_reader {
+	uint64_t cursor; /* sequence number of the next line to take */
+	char line[FS_EVENT_LINE_MAX + 64]; /* the line being handed out */
+	size_t line_len, line_off;
+	uint64_t dropped; /* lines this reader missed */
+	struct fuse_pollhandle *ph;
+	struct fs_handle *h;
+	struct fs_ev_reader *next, *prev;
+};
+
 /* An open handle (fi->fh). */
 struct fs_handle {
-	enum fs_ino ino;
+	enum fs_ino ino;	/* or a control/ inode (control.c) */
 	pid_t pid;		/* the opener (stat consistency) */
 	struct fs_snap *snap;	/* regular files */
 	bool flushed;		/* close(2) seen (FLUSH); RELEASE may lag */
 	struct fs_reader *rd;	/* stream.mjpeg */
+	struct fs_ev_reader *ev; /* events */
 	struct fs_handle *next; /* list of open snapshot handles */
 };
 
-enum fs_park_kind { FS_PARK_READ, FS_PARK_OPEN };
+enum fs_park_kind { FS_PARK_READ, FS_PARK_OPEN, FS_PARK_EVENTS };
 
 /* A request waiting for a frame (list under fs->lock). */
 struct fs_park {
 	fuse_req_t req;
 	enum fs_park_kind kind;
 	struct fs_reader *rd;	/* FS_PARK_READ */
-	size_t size;		/* FS_PARK_READ: bytes asked for */
+	struct fs_ev_reader *ev; /* FS_PARK_EVENTS */
+	size_t size;		/* FS_PARK_READ, _EVENTS: bytes asked for */
 	struct fuse_file_info fi; /* FS_PARK_OPEN: copy to reply with */
 	pid_t pid;		/* FS_PARK_OPEN */
 	uint64_t deadline_ns;	/* 0 = none; else fail with EIO then */
@@ -99,6 +118,29 @@ struct fs_advert {
 				 so a polling stat still sees new frames */
 	uint64_t reported_ns; /* last told to the caller: an open takes it
 				 within FS_ADVERT_TTL_NS of that */
+};
+
+/* The /events backlog (events.c): the newest FS_EVENTS_BACKLOG lines. */
+#define FS_EVENTS_BACKLOG 256
+struct fs_event {
+	uint16_t len; /* newline included */
+	char text[FS_EVENT_LINE_MAX];
+};
+struct fs_events {
+	struct fs_event ring[FS_EVENTS_BACKLOG];
+	uint64_t next_seq; /* of the next line posted; lines count from 1 */
+	uint64_t last_wall_ns;
+	struct fs_ev_reader readers; /* list head (sentinel) */
+};
+
+/* A control write waiting for fs_control_done (control.c). Under
+ * fs->lock: req (NULL once answered), next. */
+struct fs_pending {
+	struct fs *fs;
+	fuse_req_t req;
+	size_t size;
+	atomic_bool cancelled;
+	struct fs_pending *next;
 };
 
 struct fs {
@@ -123,6 +165,8 @@ struct fs {
 	struct fs_stats stats;
 	enum frame_store_state last_state;
 	struct fs_frames *frames; /* live/frames/, NULL when off */
+	struct fs_events events;
+	struct fs_pending *pending; /* control writes waiting */
 
 	struct fuse_session *se;
 	bool mounted;
@@ -142,6 +186,47 @@ const struct fs_node *fs_node_get(fuse_ino_t ino);
 const struct fs_node *fs_node_find(fuse_ino_t parent, const char *name);
 /* Fills lookup, getattr and readdir into ops. */
 void fs_tree_ops(struct fuse_lowlevel_ops *ops);
+/* Appends one directory entry to a readdir reply buffer if it fits;
+ * false when full. */
+bool fs_dir_add(fuse_req_t req, char *buf, size_t cap, size_t *used,
+		const char *name, fuse_ino_t ino, unsigned mode, off_t next);
+/* Seconds the kernel may cache a name (tree.c). */
+#define FS_ENTRY_TIMEOUT 60.0
+
+/* control.c: the control/ directory. */
+/* True for a control/ file's inode; *idx its entry, *choices the
+ * companion. */
+bool fs_control_ino(fuse_ino_t ino, size_t *idx, bool *choices);
+void fs_control_lookup(struct fs *fs, fuse_req_t req, const char *name);
+void fs_control_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
+void fs_control_setattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+			struct stat *attr, int to_set);
+void fs_control_readdir(struct fs *fs, fuse_req_t req, size_t size,
+			off_t off);
+void fs_control_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi);
+void fs_control_write(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		      const char *buf, size_t size);
+/* Answers every waiting write with ECANCELED (fs_shutdown). */
+void fs_control_release_all(struct fs *fs);
+
+/* events.c: the /events file. */
+void fs_events_init(struct fs *fs);
+void fs_events_open(struct fs *fs, fuse_req_t req, struct fuse_file_info *fi);
+void fs_events_read(struct fs *fs, fuse_req_t req, struct fs_handle *h,
+		    size_t size, struct fuse_file_info *fi);
+void fs_events_poll(struct fs *fs, fuse_req_t req, struct fs_handle *h,
+		    struct fuse_pollhandle *ph);
+void fs_events_release(struct fs *fs, struct fs_handle *h);
+/* Takes up to cap bytes of whole or continued lines for ev into out;
+ * the count. fs->lock held. */
+size_t fs_events_take_locked(struct fs *fs, struct fs_ev_reader *ev,
+			     char *out, size_t cap);
+/* True when ev has something to read now. fs->lock held. */
+bool fs_events_ready_locked(struct fs *fs, struct fs_ev_reader *ev);
+/* When the newest line was posted (st_mtime of /events); fs->lock not
+ * held. */
+uint64_t fs_events_mtime(struct fs *fs);
 /* readonly.c: fills every tree- or attribute-changing operation with one
  * that refuses (EACCES, EPERM for setattr) instead of the kernel's ENOSYS. */
 void fs_readonly_ops(struct fuse_lowlevel_ops *ops);
@@ -219,6 +304,9 @@ unsigned fs_frames_count(struct fs *fs);
 void fs_park(struct fs *fs, const struct fs_park *what);
 /* The frame-store listener: answers what can be answered. */
 void fs_park_handle_store(void *arg);
+/* Answers every parked request that can be answered now (a new event
+ * line, ...). Called without fs->lock. */
+void fs_park_answer(struct fs *fs);
 /* Fails every parked request (fs_shutdown). */
 void fs_park_release_all(struct fs *fs);
 /* Waits for a running listener call to end; later calls do nothing (the

@@ -92,6 +92,12 @@ static void put_fs(struct buf *b, const struct fs_stats *st)
 	buf_printf(b, "reads_waiting: %" PRIu32 "\n", st->parked);
 	buf_printf(b, "reads_interrupted: %" PRIu64 "\n", st->interrupted);
 	buf_printf(b, "reads_eagain: %" PRIu64 "\n", st->eagain);
+	buf_printf(b, "readers_events: %" PRIu32 "\n", st->events_readers);
+	buf_printf(b, "events_lines: %" PRIu64 "\n", st->events_posted);
+	buf_printf(b, "events_dropped_for_slow_readers: %" PRIu64 "\n",
+		   st->events_dropped);
+	buf_printf(b, "control_writes_waiting: %" PRIu32 "\n",
+		   st->writes_waiting);
 }
 
 int fs_info_status(struct fs *fs, uint8_t **out, size_t *len)

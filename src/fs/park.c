@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Parked requests: stream reads with nothing new to return, latest.jpg
- * opens before the first frame. The handler returns without replying; one
- * of four parties answers later, exactly once:
+ * opens before the first frame, /events reads with no new line. The
+ * handler returns without replying; one of four parties answers later,
+ * exactly once:
  *   - the frame-store listener (a frame arrived, or the state changed),
+ *     or fs_events_post (a new event line),
  *   - the interrupt callback (the caller got a signal: EINTR),
- *   - the disconnect timer (camera gone longer than reconnect_timeout: EIO),
+ *   - the disconnect timer (camera gone longer than reconnect_timeout:
+ *     EIO; stream reads only: /events goes on through a disconnect),
  *   - fs_shutdown (unmount: EOF for reads, ENODEV for opens).
  * Whoever unlinks the entry from fs->parked under fs->lock owns the reply;
  * the reply itself is always sent with no lock held.
@@ -29,6 +32,7 @@ struct answer {
 	int err;	   /* errno to reply, 0 = data */
 	struct frame *f;   /* READ: frame reference, or NULL for EOF */
 	size_t off, len;
+	char *text;	   /* EVENTS: len bytes (mem_alloc'd), NULL for EOF */
 	struct fs_snap *snap; /* OPEN: snapshot to open with */
 };
 
@@ -60,6 +64,17 @@ static bool try_answer_locked(struct fs *fs, struct fs_park *p,
 	}
 	if (fs->closing)
 		return true; /* EOF: the stream ends cleanly on unmount */
+	if (p->kind == FS_PARK_EVENTS) {
+		if (!fs_events_ready_locked(fs, p->ev))
+			return false;
+		a->text = mem_alloc(p->size);
+		if (!a->text) {
+			a->err = ENOMEM;
+			return true;
+		}
+		a->len = fs_events_take_locked(fs, p->ev, a->text, p->size);
+		return true;
+	}
 	a->f = fs_reader_take_locked(fs, p->rd, p->size, &a->off, &a->len);
 	if (a->f)
 		return true;
@@ -74,6 +89,9 @@ static void answer_send(struct fs *fs, struct fs_park *p, struct answer *a)
 {
 	if (a->err) {
 		fuse_reply_err(p->req, a->err);
+	} else if (p->kind == FS_PARK_EVENTS) {
+		fuse_reply_buf(p->req, a->text, a->len);
+		mem_free(a->text);
 	} else if (p->kind == FS_PARK_OPEN) {
 		fs_snap_reply_open(fs, p->req, &p->fi, a->snap, p->pid);
 	} else {
@@ -165,7 +183,8 @@ static void collect_locked(struct fs *fs, struct fs_park **done,
 	}
 }
 
-/* Poll handles of readers that became readable, taken from them. */
+/* Poll handles of readers (stream, events) that became readable, taken
+ * from them. */
 static size_t collect_polls_locked(struct fs *fs,
 				   struct fuse_pollhandle **out, size_t cap)
 {
@@ -176,6 +195,12 @@ static size_t collect_polls_locked(struct fs *fs,
 		if (rd->ph && (fs->closing || fs_reader_ready_locked(fs, rd))) {
 			out[n++] = rd->ph;
 			rd->ph = NULL;
+		}
+	for (struct fs_ev_reader *ev = fs->events.readers.next;
+	     ev != &fs->events.readers && n < cap; ev = ev->next)
+		if (ev->ph && (fs->closing || fs_events_ready_locked(fs, ev))) {
+			out[n++] = ev->ph;
+			ev->ph = NULL;
 		}
 	return n;
 }
@@ -211,6 +236,22 @@ static void answer_ready(struct fs *fs)
 		pthread_mutex_unlock(&fs->lock);
 		flush_batch(fs, done, answers, n, polls, npolls);
 	} while (n == BATCH || npolls == BATCH);
+}
+
+void fs_park_answer(struct fs *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (fs->detached) {
+		pthread_mutex_unlock(&fs->lock);
+		return;
+	}
+	fs->busy++;
+	pthread_mutex_unlock(&fs->lock);
+	answer_ready(fs);
+	pthread_mutex_lock(&fs->lock);
+	if (--fs->busy == 0)
+		pthread_cond_broadcast(&fs->idle_cond);
+	pthread_mutex_unlock(&fs->lock);
 }
 
 void fs_park_handle_store(void *arg)

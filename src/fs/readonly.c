@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Every operation that would change the tree or a file's attributes is
- * refused with a permission error. Leaving them unset makes the kernel
+ * refused with a permission error (but truncating a writable control/
+ * file, which `>` may ask for, control.c). Leaving them unset makes the kernel
  * answer ENOSYS ("Function not implemented") to whoever passes its own
  * permission check (root, or the owner for chmod/utime), which reads like
  * a bug rather than a read-only file. Namespace changes answer EACCES, as
@@ -15,7 +16,15 @@
 static void handle_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			   int to_set, struct fuse_file_info *fi)
 {
-	(void)ino, (void)attr, (void)to_set, (void)fi;
+	size_t idx;
+	bool choices;
+
+	(void)fi;
+	/* truncate to 0 on a writable control/ file is allowed (control.c) */
+	if (fs_control_ino(ino, &idx, &choices)) {
+		fs_control_setattr(fuse_req_userdata(req), req, ino, attr, to_set);
+		return;
+	}
 	fuse_reply_err(req, EPERM);
 }
 

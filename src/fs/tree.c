@@ -18,9 +18,6 @@
  * change. */
 #define LIVE_ATTR_TIMEOUT 0.0
 #define DIR_ATTR_TIMEOUT 3600.0
-/* Names never change either; a short entry timeout only bounds how long
- * the kernel keeps the dentry. */
-#define ENTRY_TIMEOUT 60.0
 #define NS_PER_S UINT64_C(1000000000)
 
 static const struct fs_node nodes[] = {
@@ -37,6 +34,11 @@ static const struct fs_node nodes[] = {
 	  LIVE_ATTR_TIMEOUT },
 	{ FS_INO_FRAMES, FS_INO_LIVE, "frames", S_IFDIR | 0555,
 	  DIR_ATTR_TIMEOUT },
+	/* control/'s files come and go with the camera (control.c) */
+	{ FS_INO_CONTROL, FS_INO_ROOT, "control", S_IFDIR | 0555,
+	  LIVE_ATTR_TIMEOUT },
+	{ FS_INO_EVENTS, FS_INO_ROOT, "events", S_IFREG | 0444,
+	  LIVE_ATTR_TIMEOUT },
 };
 
 /* live/frames/ exists only when the mount keeps frames. */
@@ -85,7 +87,9 @@ static void fill_content(struct fs *fs, const struct fs_node *n, pid_t pid,
 {
 	uint64_t wall = clock_wall_ns();
 
-	if (n->ino == FS_INO_STREAM) {
+	if (n->ino == FS_INO_EVENTS) {
+		wall = fs_events_mtime(fs); /* a stream: no size */
+	} else if (n->ino == FS_INO_STREAM) {
 		struct frame *f = frame_store_latest(fs->cfg.store);
 
 		if (f)
@@ -141,6 +145,10 @@ static void handle_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fs_frames_lookup(req_fs(req), req, name);
 		return;
 	}
+	if (parent == FS_INO_CONTROL) {
+		fs_control_lookup(req_fs(req), req, name);
+		return;
+	}
 	if (!n || !node_visible(req_fs(req), n)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -149,7 +157,7 @@ static void handle_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.ino = n->ino;
 	e.generation = 1;
 	e.attr_timeout = n->attr_timeout;
-	e.entry_timeout = ENTRY_TIMEOUT;
+	e.entry_timeout = FS_ENTRY_TIMEOUT;
 	fill_attr(req_fs(req), n, fuse_req_ctx(req)->pid, &e.attr);
 	fuse_reply_entry(req, &e);
 }
@@ -166,18 +174,17 @@ static void handle_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	if (!n) {
-		fuse_reply_err(req, ENOENT);
+		fs_control_getattr(req_fs(req), req, ino);
 		return;
 	}
 	fill_attr(req_fs(req), n, fuse_req_ctx(req)->pid, &st);
 	fuse_reply_attr(req, &st, n->attr_timeout);
 }
 
-/* Appends one entry to the listing if it fits; returns false when full. */
-static bool add_entry(fuse_req_t req, char *buf, size_t cap, size_t *used,
-		      const char *name, const struct fs_node *n, off_t next)
+bool fs_dir_add(fuse_req_t req, char *buf, size_t cap, size_t *used,
+		const char *name, fuse_ino_t ino, unsigned mode, off_t next)
 {
-	struct stat st = { .st_ino = n->ino, .st_mode = n->mode };
+	struct stat st = { .st_ino = ino, .st_mode = mode };
 	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
 
 	if (need > cap - *used)
@@ -185,6 +192,12 @@ static bool add_entry(fuse_req_t req, char *buf, size_t cap, size_t *used,
 	fuse_add_direntry(req, buf + *used, cap - *used, name, &st, next);
 	*used += need;
 	return true;
+}
+
+static bool add_entry(fuse_req_t req, char *buf, size_t cap, size_t *used,
+		      const char *name, const struct fs_node *n, off_t next)
+{
+	return fs_dir_add(req, buf, cap, used, name, n->ino, n->mode, next);
 }
 
 /* The listing of a directory is ".", "..", then its children in table
@@ -204,6 +217,10 @@ static void handle_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	if (ino == FS_INO_FRAMES) {
 		fs_frames_readdir(req_fs(req), req, size, off);
+		return;
+	}
+	if (ino == FS_INO_CONTROL) {
+		fs_control_readdir(req_fs(req), req, size, off);
 		return;
 	}
 	buf = mem_alloc(size ? size : 1);

@@ -164,6 +164,7 @@ int launcher_supervise(pid_t child, struct launcher_fifo *fifo,
 		if (ctl_fd >= 0 && (pfd[1].revents & POLLIN))
 			launcher_fifo_read(fifo, t);
 		/* Follow an unplug the camera did by itself (a fault). */
-		usbdev_sync(t->dev);
+		if (t->ops)
+			t->ops->sync(t->dev);
 	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "launcher/launcher.h"
+#include "sony/propfmt.h"
 
 #define USB_FAULT_CLAIMED "usb-claimed"
 #define USB_FAULT_NO_ZLP_CAP "usb-no-zlp-cap"
@@ -157,6 +158,42 @@ static int parse_serial(const char *args, struct launcher_cmd *out, char *err,
 	return 0;
 }
 
+/* "PROP VALUE" (set) or "VALUE" (dial: PROP is the mode dial). */
+static int parse_set(char *args, bool dial, struct launcher_cmd *out,
+		     char *err, size_t cap)
+{
+	const struct sony_control *c;
+	const char *prop = dial ? "exposure_mode" : args, *value = args;
+	struct ptp_value v;
+	uint32_t code;
+
+	if (!dial) {
+		size_t n = strcspn(args, " \t");
+
+		value = args + n + strspn(args + n, " \t");
+		args[n] = '\0';
+	}
+	c = sony_control_by_name(prop);
+	if (!c && parse_hex(prop, UINT16_MAX, &code) == 0)
+		c = NULL;
+	else if (!c)
+		goto usage;
+	else
+		code = c->code;
+	/* Any width here; the camera checks what its descriptor allows. */
+	if (!*value ||
+	    sony_value_parse(c, PTP_DTC_INT64, value, strlen(value), &v) < 0)
+		goto usage;
+	out->kind = LAUNCHER_CMD_SET;
+	out->code = (uint16_t)code;
+	out->value = sony_value_int(&v);
+	return 0;
+usage:
+	snprintf(err, cap, dial ? "usage: dial MODE (M, P, A, S, intelligent-auto...)"
+				: "usage: set PROP VALUE (PROP: a control/ name or a hex code; VALUE in its form: 1600, 1/250, f/8, +0.7, daylight)");
+	return ALPHAFS_ERR_INVALID;
+}
+
 int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 		     size_t cap)
 {
@@ -193,8 +230,11 @@ int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 		return parse_event(args, out, err, cap);
 	if (!strcmp(buf, "replug-serial"))
 		return parse_serial(args, out, err, cap);
+	if (!strcmp(buf, "set") || !strcmp(buf, "dial"))
+		return parse_set(args, buf[0] == 'd', out, err, cap);
 	snprintf(err, cap,
 		 "unknown command (unplug, replug, replug-serial S, pause, "
-		 "resume, fault SPEC, event CODE [PARAM])");
+		 "resume, fault SPEC, event CODE [PARAM], set PROP VALUE, "
+		 "dial MODE)");
 	return ALPHAFS_ERR_INVALID;
 }

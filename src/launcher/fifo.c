@@ -3,7 +3,7 @@
  * The control FIFO: a test (or a person) writes command lines to FIFO and
  * reads one reply line per command from FIFO.ack. What the commands do:
  * unplug/replug the device, plug another body, replace the faults, queue
- * an event, pause the frames.
+ * an event, pause the frames, turn a dial on the camera (set, dial).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +70,10 @@ static void reply(struct launcher_fifo *f, const char *msg)
 
 void launcher_unplug(const struct launcher_target *t)
 {
-	usbdev_unplug(t->dev);
+	if (t->ops)
+		t->ops->unplug(t->dev);
+	else
+		emu_camera_unplug(t->cam);
 	fprintf(stderr, "alphafs-emulator: camera unplugged\n");
 }
 
@@ -78,11 +81,15 @@ void launcher_replug(const struct launcher_target *t)
 {
 	struct err_detail e = { 0 };
 
-	if (usbdev_replug(t->dev, &e) < 0)
+	if (!t->ops) {
+		emu_camera_replug(t->cam);
+		fprintf(stderr, "alphafs-emulator: camera plugged in\n");
+	} else if (t->ops->replug(t->dev, &e) < 0) {
 		fprintf(stderr, "alphafs-emulator: replug: %s\n", e.msg);
-	else
+	} else {
 		fprintf(stderr, "alphafs-emulator: camera plugged in at %s\n",
-			usbdev_node(t->dev));
+			t->ops->node(t->dev));
+	}
 }
 
 /* Another body in the same port: a new USB serial, then plugged in. */
@@ -91,7 +98,11 @@ static int replug_serial(struct launcher_fifo *f,
 {
 	struct err_detail e = { 0 };
 
-	if (usbdev_set_serial(t->dev, serial, &e) < 0) {
+	if (!t->ops) {
+		reply(f, "replug-serial needs the camera on USB (alphafs-emulator)");
+		return ALPHAFS_ERR_UNSUPPORTED;
+	}
+	if (t->ops->set_serial(t->dev, serial, &e) < 0) {
 		fprintf(stderr, "alphafs-emulator: replug-serial: %s\n", e.msg);
 		reply(f, e.msg);
 		return e.code;
@@ -123,8 +134,13 @@ static void run_command(struct launcher_fifo *f,
 			return; /* the error was the reply */
 		break;
 	case LAUNCHER_CMD_FAULT:
+		if (!t->ops && (cmd.usb.claimed || cmd.usb.no_zlp_cap)) {
+			reply(f, "usb-* faults need the camera on USB (alphafs-emulator)");
+			return;
+		}
 		emu_camera_set_faults(t->cam, &cmd.faults);
-		usbdev_set_claimed(t->dev, cmd.usb.claimed);
+		if (t->ops)
+			t->ops->set_claimed(t->dev, cmd.usb.claimed);
 		break;
 	case LAUNCHER_CMD_EVENT:
 		emu_camera_push_event(t->cam, cmd.code, cmd.param);
@@ -132,6 +148,15 @@ static void run_command(struct launcher_fifo *f,
 	case LAUNCHER_CMD_PAUSE:
 	case LAUNCHER_CMD_RESUME:
 		emu_camera_pause(t->cam, cmd.kind == LAUNCHER_CMD_PAUSE);
+		break;
+	case LAUNCHER_CMD_SET:
+		if (emu_camera_set_prop(t->cam, cmd.code, cmd.value) < 0) {
+			snprintf(msg, sizeof(msg),
+				 "%s: not a value of property 0x%04X on this camera",
+				 line, cmd.code);
+			reply(f, msg);
+			return;
+		}
 		break;
 	}
 	snprintf(msg, sizeof(msg), "ok %s", line);

@@ -15,6 +15,9 @@
  *
  * Thread context: the launcher's main thread; the camera and the device
  * are driven concurrently by umockdev's handler thread, which they allow.
+ * The library itself needs no umockdev: the USB side comes as functions
+ * (struct launcher_device), so mount.alphafs's emulated camera in memory
+ * takes the same control FIFO (its fifo.c and control.c).
  */
 #ifndef ALPHAFS_LAUNCHER_H
 #define ALPHAFS_LAUNCHER_H
@@ -61,6 +64,12 @@ enum launcher_cmd_kind {
 	LAUNCHER_CMD_EVENT,	    /* "event CODE [PARAM]" (hex) */
 	LAUNCHER_CMD_PAUSE,	    /* "pause": no new frames */
 	LAUNCHER_CMD_RESUME,	    /* "resume" */
+	/* "set PROP VALUE": the person holding the camera turns a dial or
+	 * wheel (emu_camera_set_prop). PROP is a control/ name ("iso") or a
+	 * property code in hex; VALUE is in that control's form ("1600",
+	 * "1/250", "f/8", "+0.7", "daylight", "M") or, for a code, a number.
+	 * "dial MODE" is "set exposure_mode MODE". */
+	LAUNCHER_CMD_SET,
 };
 
 struct launcher_cmd {
@@ -69,6 +78,7 @@ struct launcher_cmd {
 	struct launcher_usb_faults usb;
 	uint16_t code;
 	uint32_t param;
+	int64_t value; /* SET */
 	char serial[64]; /* REPLUG_SERIAL: printable ASCII, no spaces */
 };
 
@@ -79,10 +89,30 @@ int launcher_cmd_parse(const char *line, struct launcher_cmd *out, char *err,
 
 /* ---- fifo.c: the control FIFO ----------------------------------------- */
 
-/* What commands and signals act on; neither is owned. */
+/*
+ * The USB side the commands act on: alphafs-emulator hands the usbdev
+ * functions (the device and with it the camera). Without one (the
+ * emulated camera in memory, mount.alphafs -o emu_control), "unplug" and
+ * "replug" act on the camera itself and the USB-only commands
+ * (replug-serial, usb-* faults) are refused. No member may be NULL.
+ */
+struct launcher_device {
+	void (*unplug)(struct usbdev *u);
+	int (*replug)(struct usbdev *u, struct err_detail *err);
+	int (*set_serial)(struct usbdev *u, const char *serial,
+			  struct err_detail *err);
+	void (*set_claimed)(struct usbdev *u, bool claimed);
+	/* Follows an unplug the camera did by itself (a fault). */
+	void (*sync)(struct usbdev *u);
+	const char *(*node)(const struct usbdev *u);
+};
+
+/* What commands and signals act on; none is owned. dev and ops are NULL
+ * together: the camera alone. */
 struct launcher_target {
 	struct emu_camera *cam;
 	struct usbdev *dev;
+	const struct launcher_device *ops;
 };
 
 /* The control FIFO and its reply FIFO (init/finish on caller memory). */
@@ -105,8 +135,9 @@ void launcher_fifo_finish(struct launcher_fifo *f);
 void launcher_fifo_read(struct launcher_fifo *f,
 			const struct launcher_target *t);
 
-/* Unplugs / replugs the device (and with it the camera), saying so on
- * stderr: for the "unplug"/"replug" commands and SIGUSR1/SIGUSR2. */
+/* Unplugs / replugs the device (and with it the camera), or the camera
+ * alone, saying so on stderr: for the "unplug"/"replug" commands and
+ * SIGUSR1/SIGUSR2. */
 void launcher_unplug(const struct launcher_target *t);
 void launcher_replug(const struct launcher_target *t);
 

@@ -344,6 +344,10 @@ struct ptp_session {
 	 * ptp_session_reset before the next transaction. */
 	bool desynced;
 	struct err_detail err;
+	/* The response code of the last transaction (0 when none came), so a
+	 * caller of a wrapper that hides the response can still tell
+	 * DeviceBusy from another refusal. */
+	uint16_t last_rc;
 	/* Counters for info/status and tests. */
 	uint64_t transactions;
 	uint64_t zlps_skipped;

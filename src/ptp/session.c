@@ -368,6 +368,7 @@ int ptp_transact(struct ptp_session *s, const struct ptp_request *req,
 
 	memset(resp, 0, sizeof(*resp));
 	err_clear(&s->err);
+	s->last_rc = 0;
 	if (s->desynced)
 		return fail(s, ALPHAFS_ERR_STATE, false,
 			    "session needs a reset after an earlier failure");
@@ -387,6 +388,7 @@ int ptp_transact(struct ptp_session *s, const struct ptp_request *req,
 		err_replace(&s->err, rc, "%s", detail);
 		return rc;
 	}
+	s->last_rc = resp->code;
 	ptp_rc_describe(resp->code, rcname, sizeof(rcname));
 	log_dbg(PTP, "<- %s tid %u: %s, %zu data bytes", label, tid, rcname,
 		resp->data_len);

@@ -40,6 +40,7 @@ enum {
 	OPT_QUALITY,
 	OPT_SMALL,
 	OPT_WARMUP,
+	OPT_STEP_MS,
 	OPT_FOCUS_FRAMES,
 	OPT_FOCUS_OPAQUE,
 	OPT_STILL,
@@ -62,6 +63,8 @@ static const struct tool_opt opt_defs[] = {
 	  "640x424 frames (10-40 KB): for tests that need speed" },
 	{ "warmup", required_argument, OPT_WARMUP, "MS",
 	  "live view comes MS ms after the handshake (1000)" },
+	{ "step-ms", required_argument, OPT_STEP_MS, "MS",
+	  "a 0x9207 notch shows MS ms after the step (300)" },
 	{ "focus-frames", no_argument, OPT_FOCUS_FRAMES, NULL,
 	  "a focus-frame block after each live-view JPEG" },
 	{ "focus-opaque", no_argument, OPT_FOCUS_OPAQUE, NULL,
@@ -82,6 +85,16 @@ static const struct tool_opt opt_defs[] = {
 	  "list the faults and exit" },
 	{ "help", no_argument, 'h', NULL, "show this help and exit" },
 	{ "version", no_argument, 'V', NULL, "show the version and exit" },
+};
+
+/* The USB side of the FIFO's and the signals' commands. */
+static const struct launcher_device usb_device = {
+	.unplug = usbdev_unplug,
+	.replug = usbdev_replug,
+	.set_serial = usbdev_set_serial,
+	.set_claimed = usbdev_set_claimed,
+	.sync = usbdev_sync,
+	.node = usbdev_node,
 };
 
 struct launcher {
@@ -185,6 +198,11 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 	case OPT_WARMUP:
 		return parse_uint(arg, &l->cfg.warmup_ms) < 0 ||
 				       l->cfg.warmup_ms > EMU_WARMUP_MAX_MS
+			       ? ALPHAFS_ERR_INVALID
+			       : 0;
+	case OPT_STEP_MS:
+		return parse_uint(arg, &l->cfg.step_ms) < 0 ||
+				       l->cfg.step_ms > EMU_STEP_MAX_MS
 			       ? ALPHAFS_ERR_INVALID
 			       : 0;
 	case OPT_FOCUS_FRAMES:
@@ -387,6 +405,7 @@ static int start(struct launcher *l)
 		fprintf(stderr, "alphafs-emulator: %s\n", e.msg);
 		return e.code;
 	}
+	l->target.ops = &usb_device;
 	usbdev_port(l->target.dev, port, sizeof(port));
 	setenv("ALPHAFS_EMU_PORT", port, 1);
 	setenv("ALPHAFS_EMU_SERIAL", l->cfg.serial, 1);

@@ -29,6 +29,8 @@
 #include "frame/frame.h"
 #include "fs/fs.h"
 #include "sony/sony.h"
+#include "tools/emu_control.h"
+#include "tools/mount_control.h"
 #include "tools/tools.h"
 #include "util/util.h"
 
@@ -43,9 +45,12 @@ struct options {
 	unsigned fps;
 	unsigned reconnect_timeout;
 	unsigned emu_fps;
+	unsigned emu_step_ms;
 	unsigned max_threads;
 	unsigned frames;
+	unsigned control_mode;
 	char *emu_fault;
+	char *emu_control;
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
@@ -101,6 +106,8 @@ static const struct mount_opt mount_opts[] = {
 	  "-o exit_on_disconnect", "unmount and exit when the camera goes" },
 	{ OPT("stale_frames", stale_frames, 1), "-o stale_frames",
 	  "latest.jpg serves the last frame while disconnected" },
+	{ OPT("control_mode=%o", control_mode, 0), "-o control_mode=MODE",
+	  "control/ files' mode (0644: only you write them)" },
 	{ OPT("emu_fault=%s", emu_fault, 0), "-o emu_fault=SPEC",
 	  "faults of the emulated camera: NAME[=N]:NAME..." },
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
@@ -110,6 +117,8 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("emu_focus", emu_focus, 1), NULL, NULL },
 	{ OPT("frames=%u", frames, 0), "-o frames=N",
 	  "live/frames/ keeps the last N frames (8; 0: none)" },
+	{ OPT("emu_step_ms=%u", emu_step_ms, 0), NULL, NULL },
+	{ OPT("emu_control=%s", emu_control, 0), NULL, NULL },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
 	  "replay: again after the end; at the capture's pace" },
 	{ OPT("realtime", replay_realtime, 1), NULL, NULL },
@@ -193,7 +202,7 @@ static void show_help(void)
 	       "Mounts a Sony Alpha camera in PC Remote mode as files "
 	       "(alphafs(7)):\n"
 	       "  live/latest.jpg  live/stream.mjpeg  live/frames/  info/device  "
-	       "info/status\n"
+	       "info/status  control/  events\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
 	       "alphafs-extract(1))\n\n");
@@ -353,6 +362,9 @@ struct daemon {
 	struct frame_store *store;
 	struct camera *cam;
 	struct fs *fs;
+	struct mount_control mc;
+	struct emu_control ec; /* -o emu_control */
+	char emu_control_path[PATH_MAX];
 	int exit_listener;
 };
 
@@ -395,6 +407,7 @@ static void handle_store_exit(void *arg)
 static int start_camera(struct daemon *d, char *err, size_t cap)
 {
 	struct ptp_transport_opener open;
+	struct camera_event_sink sink;
 	struct camera_options co;
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -416,6 +429,9 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
+	mount_control_init(&d->mc, d->cam, d->o->control_mode);
+	sink = mount_control_sink(&d->mc);
+	camera_set_event_sink(d->cam, &sink);
 	why[0] = '\0';
 	rc = camera_start(d->cam, why, sizeof(why));
 	if (rc < 0)
@@ -436,6 +452,9 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.source = d->source_text,
 		.frames_keep = d->o->frames,
 		.focus_json = sony_focus_json,
+		.controls = d->mc.entries,
+		.ncontrols = d->mc.n,
+		.control_arg = &d->mc,
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
@@ -458,18 +477,22 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		d->exit_listener =
 			frame_store_add_listener(d->store, handle_store_exit, d);
 	atomic_store(&d->replay.fs, d->fs);
+	mount_control_attach(&d->mc, d->fs);
 	return 0;
 }
 
 static void stop_all(struct daemon *d)
 {
+	emu_control_stop(&d->ec);
 	if (d->exit_listener >= 0 && d->store)
 		frame_store_remove_listener(d->store, d->exit_listener);
 	/* Readers first (a reader blocked in read() returns now), then the
-	 * mount, then the camera. */
+	 * mount, then the camera (it answers the control writes it holds
+	 * while the filesystem still exists: fs_control_done). */
 	fs_unmount(d->fs);
 	if (d->cam)
 		camera_stop(d->cam);
+	mount_control_attach(&d->mc, NULL);
 	if (d->store)
 		frame_store_set_state(d->store, FRAME_STORE_CLOSED, "unmounted");
 	fs_destroy(d->fs);
@@ -539,6 +562,9 @@ static int serve(struct daemon *d, struct fuse_args *args, int ready_fd)
 	rc = start_camera(d, err, sizeof(err));
 	if (rc >= 0)
 		rc = start_fs(d, args, err, sizeof(err));
+	if (rc >= 0 && d->emu_control_path[0])
+		rc = emu_control_start(&d->ec, d->src.cam, d->emu_control_path,
+				       err, sizeof(err));
 	if (rc < 0) {
 		report(ready_fd, err);
 		stop_all(d);
@@ -610,9 +636,10 @@ static int setup_replay(struct options *o, struct daemon *d)
 	struct capture_replay_options *ro = &d->src.replay.opt;
 	char err[ERR_DETAIL_MAX];
 
-	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps, emu_small and "
-				"emu_focus need the 'emulate' source\n");
+	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
+	    o->emu_control || o->emu_step_ms != UINT_MAX) {
+		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
+				"source\n");
 		return -1;
 	}
 	if (tool_source_load(&d->src, err, sizeof(err)) < 0) {
@@ -627,6 +654,30 @@ static int setup_replay(struct options *o, struct daemon *d)
 	}
 	log_info(MAIN, "replay: %zu frames from %s",
 		 capture_replay_frames(d->src.replay.rp), d->src.replay_path);
+	return 0;
+}
+
+/* The FIFO path, made absolute now: the daemon changes to / when it goes
+ * to the background. */
+static int emu_control_path(const char *arg, struct daemon *d)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (arg[0] == '/') {
+		n = snprintf(d->emu_control_path, sizeof(d->emu_control_path),
+			     "%s", arg);
+	} else if (getcwd(cwd, sizeof(cwd))) {
+		n = snprintf(d->emu_control_path, sizeof(d->emu_control_path),
+			     "%s/%s", cwd, arg);
+	} else {
+		fprintf(stderr, PROG ": emu_control: %s\n", strerror(errno));
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof(d->emu_control_path)) {
+		fprintf(stderr, PROG ": emu_control: path too long\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -646,15 +697,20 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
-	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus) &&
+	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
+	     o->emu_control || o->emu_step_ms != UINT_MAX) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
-		fprintf(stderr, PROG ": emu_fault, emu_fps, emu_small and "
-				"emu_focus need the 'emulate' source\n");
+		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
+				"source\n");
 		return -1;
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
 	d->src.emu.focus_frames = o->emu_focus;
+	if (o->emu_step_ms != UINT_MAX)
+		d->src.emu.step_ms = o->emu_step_ms;
+	if (o->emu_control && emu_control_path(o->emu_control, d) < 0)
+		return -1;
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -695,6 +751,7 @@ static void free_options(struct options *o)
 	free(o->pos[0]);
 	free(o->pos[1]);
 	free(o->emu_fault);
+	free(o->emu_control);
 	free(o->log_spec);
 }
 
@@ -706,6 +763,11 @@ static int run(struct options *o, struct fuse_args *args)
 
 	if (o->npos == 0) {
 		fprintf(stderr, PROG ": no mountpoint (see --help)\n");
+		return 1;
+	}
+	if (!mount_control_mode_ok(o->control_mode)) {
+		fprintf(stderr, PROG ": control_mode=%o: the owner must read and write (0600), nothing beyond read and write (0666)\n",
+			o->control_mode);
 		return 1;
 	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
@@ -745,6 +807,8 @@ int main(int argc, char **argv)
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
 		.frames = FS_FRAMES_DEFAULT,
+		.control_mode = MOUNT_CONTROL_MODE_DEFAULT,
+		.emu_step_ms = UINT_MAX, /* not given */
 	};
 	int rc = 1;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Monotonic time for every wait and deadline; wall time only for display. */
 #include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "util.h"
@@ -26,6 +27,23 @@ uint64_t clock_now_ms(void)
 uint64_t clock_wall_ns(void)
 {
 	return ts_ns(CLOCK_REALTIME);
+}
+
+void clock_wall_iso(uint64_t wall_ns, char *out, size_t cap)
+{
+	time_t t = (time_t)(wall_ns / 1000000000u);
+	char day[CLOCK_ISO_MAX];
+	struct tm tm;
+
+	if (cap == 0)
+		return;
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(out, cap, "unknown-time");
+		return;
+	}
+	snprintf(out, cap, "%s.%03uZ", day,
+		 (unsigned)(wall_ns % 1000000000u / 1000000u));
 }
 
 void clock_sleep_ms(unsigned ms)

@@ -70,6 +70,8 @@ int alphafs_err_errno(int err)
 		return EPERM;
 	case ALPHAFS_ERR_CLOSED:
 		return ESHUTDOWN;
+	case ALPHAFS_ERR_READ_ONLY:
+		return EROFS;
 	}
 	return EIO;
 }

@@ -128,6 +128,10 @@ uint64_t clock_now_ns(void);
 uint64_t clock_now_ms(void);
 /* CLOCK_REALTIME in nanoseconds (for file times only, never for waits). */
 uint64_t clock_wall_ns(void);
+/* wall_ns as ISO 8601 in UTC with milliseconds, "2024-05-01T12:00:00.123Z"
+ * (out cap >= CLOCK_ISO_MAX for the whole of it; always terminated). */
+#define CLOCK_ISO_MAX 32
+void clock_wall_iso(uint64_t wall_ns, char *out, size_t cap);
 /* Sleeps ms milliseconds, resuming after signals. */
 void clock_sleep_ms(unsigned ms);
 /* Absolute CLOCK_MONOTONIC timespec `ms` from now, for pthread_cond_timedwait

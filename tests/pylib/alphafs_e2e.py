@@ -28,7 +28,8 @@ WRAPPER_ERROR_EXIT = 99
 # When set (to the alphafs-emulator launcher), the "emulate" source is
 # replaced by the same emulated camera on a virtual USB bus: the daemon
 # then talks to it through the real libusb (suite e2e-usb). -o emu_fault
-# and -o emu_fps become the launcher's --fault and --fps.
+# and -o emu_fps become the launcher's --fault and --fps (emu_small,
+# emu_step_ms and emu_control: --small, --step-ms and --control).
 VIA_USB = os.environ.get("ALPHAFS_E2E_EMULATOR", "")
 
 
@@ -162,6 +163,10 @@ def usb_command(mp, opts, extra):
             launcher += ["--small"]
         elif o == "emu_focus":
             launcher += ["--focus-frames"]
+        elif o.startswith("emu_step_ms="):
+            launcher += ["--step-ms", o[len("emu_step_ms="):]]
+        elif o.startswith("emu_control="):
+            launcher += ["--control", o[len("emu_control="):]]
         else:
             rest.append(o)
     # No SOURCE: the first camera found, the only one on the virtual bus.

@@ -290,7 +290,10 @@ static void test_info_and_status_text(void **state)
 			       "camera_reconnects: 2\ncamera_transactions: 0\n"
 			       "props_count_mismatch: 0\nprops_cut_short: 3\n"
 			       "stills: 0\nstill_failures: 0\nstill_objects: 0\n"
-			       "stills_drained: 0\n");
+			       "stills_drained: 0\nstill_why: -\n"
+			       "props_reads: 0\ncontrol_writes: 0\n"
+			       "control_writes_failed: 0\ncontrol_steps: 0\n"
+			       "control_why: -\nevents_posted: 0\n");
 	cs.since_wall_ns = UINT64_C(86400) * 1000000000u;
 	snprintf(cs.why, sizeof(cs.why), "unplugged");
 	buf_reset(&b);

@@ -446,7 +446,10 @@ static void test_long_exposure(void **state)
 	struct camera_status cs;
 
 	(void)state;
-	set_prop(fx, SONY_DPC_SHUTTER_SPEED, PTP_DTC_UINT32, 0x00040001); /* 4 s */
+	/* 4 s, on the body's dial (0x9205 does not set the shutter) */
+	assert_int_equal(emu_camera_set_prop(fx->emu, SONY_DPC_SHUTTER_SPEED,
+					     0x00040001),
+			 0);
 	set_prop(fx, SONY_DPC_FOCUS_MODE, PTP_DTC_UINT16, 1);
 	assert_int_equal(run(fx, CAMERA_STILL_CAPTURE, 0, 0), 0);
 	assert_int_equal(fx->job.nobj, 1);

@@ -94,6 +94,31 @@ static void test_control_lines(void **state)
 	assert_int_equal(launcher_cmd_parse("event C201", &c, err, sizeof(err)),
 			 0);
 	assert_int_equal(c.param, 0);
+	/* turning dials: people's forms, or a code and a number */
+	assert_int_equal(launcher_cmd_parse("set iso 1600", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.kind, LAUNCHER_CMD_SET);
+	assert_int_equal(c.code, 0xD21E);
+	assert_int_equal(c.value, 1600);
+	assert_int_equal(launcher_cmd_parse("set shutter_speed 1/250", &c, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(c.value, 0x000100FA);
+	assert_int_equal(launcher_cmd_parse("set exposure_compensation -0.7", &c,
+					  err, sizeof(err)),
+			 0);
+	assert_int_equal(c.value, -700);
+	assert_int_equal(launcher_cmd_parse("set D218 67", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.code, 0xD218);
+	assert_int_equal(c.value, 67);
+	assert_int_equal(launcher_cmd_parse("dial A", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.code, 0x500E);
+	assert_int_equal(c.value, 3);
+	assert_int_equal(launcher_cmd_parse("dial intelligent-auto", &c, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(c.value, 0x8000);
 }
 
 static void test_control_rejects_garbage(void **state)
@@ -105,6 +130,8 @@ static void test_control_rejects_garbage(void **state)
 		"replug-serial", "replug-serial A B", "replug-serial a\\b",
 		"replug-serial 0123456789012345678901234567890123456789"
 		"0123456789012345678901234",
+		"set", "set iso", "set iso banana", "set nope 1", "set 1D21E 1",
+		"dial", "dial Z", "set shutter_speed 1/0",
 	};
 	struct launcher_cmd c;
 	char err[160];
