@@ -46,6 +46,10 @@ static void handle_open(fuse_req_t req, fuse_ino_t ino,
 		fs_frames_open(fs, req, ino, fi);
 		return;
 	}
+	if (fs_captures_ino(ino)) {
+		fs_captures_open(fs, req, ino, fi);
+		return;
+	}
 	switch (ino) {
 	case FS_INO_LATEST:
 		fs_latest_open(fs, req, fi);
@@ -185,7 +189,7 @@ struct fs *fs_create(const struct fs_config *cfg)
 	}
 	/* Learn the state the store is in now (it may already be live). */
 	fs_park_handle_store(fs);
-	if (fs_frames_create(fs) < 0) {
+	if (fs_frames_create(fs) < 0 || fs_captures_create(fs) < 0) {
 		fs_destroy(fs);
 		return NULL;
 	}
@@ -288,6 +292,7 @@ void fs_destroy(struct fs *fs)
 		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
 	fs_frames_destroy(fs);
 	free_open_handles(fs);
+	fs_captures_destroy(fs);
 	/* Writes still waiting have had their ECANCELED (fs_shutdown); what
 	 * holds them must be stopped before this (fs.h). */
 	pthread_mutex_lock(&fs->lock);

@@ -129,11 +129,52 @@ struct fs_config {
 	const struct fs_control *controls;
 	size_t ncontrols;
 	void *control_arg;
+	/* captures/ keeps at most captures_max stills (1..FS_CAPTURES_MAX;
+	 * a new one drops the oldest); 0: no captures/ directory. Their
+	 * bytes are spooled to a private directory made under captures_dir
+	 * (mkdtemp, 0700, removed by fs_destroy), or kept in memory when
+	 * captures_dir is NULL. */
+	unsigned captures_max;
+	const char *captures_dir;
 };
 /* The default of mount.alphafs -o frames, and the most it takes. */
 #define FS_FRAMES_DEFAULT 8
 #define FS_FRAMES_MAX 256
 #define FS_CONTROLS_MAX 64
+/* The default of mount.alphafs -o captures_max, and the most it takes. */
+#define FS_CAPTURES_DEFAULT 100
+#define FS_CAPTURES_MAX 10000
+#define FS_CAPTURE_NAME_MAX 64
+
+/* What fs_captures_add did. */
+struct fs_capture_added {
+	char name[FS_CAPTURE_NAME_MAX];	   /* as listed (a repeat gets "-2") */
+	char dropped[FS_CAPTURE_NAME_MAX]; /* the oldest, dropped for it, or "" */
+	char why[256];			   /* when it failed: one line */
+};
+/*
+ * Places a still in captures/ as name (a plain file name, "DSC01234.JPG";
+ * a name already listed gets "-2", "-3"... before its extension), with
+ * mtime_ns as its mtime (CLOCK_REALTIME ns). Takes data (mem_alloc'd; freed
+ * here in every case). The still is listed only once its bytes are all
+ * in place. When captures_max are listed, the oldest is dropped
+ * (out->dropped). Returns 0; UNSUPPORTED without captures/; INVALID for a
+ * bad name or no bytes; IO when the spool file could not be written (the
+ * spool's file system full: out->why); NOMEM. Any thread (the camera's
+ * owner); never waits on a reader.
+ */
+int fs_captures_add(struct fs *fs, const char *name, uint64_t mtime_ns,
+		    uint8_t *data, size_t len, struct fs_capture_added *out);
+
+struct fs_captures_stats {
+	unsigned listed;
+	uint64_t bytes;	  /* of the listed stills */
+	uint64_t added, removed, dropped; /* removed: by rm; dropped: the
+					     oldest, for captures_max */
+	char spool[4096]; /* the spool directory, or "memory" */
+};
+/* Any thread. All zero without captures/. */
+void fs_captures_stats(struct fs *fs, struct fs_captures_stats *s);
 
 struct fs;
 
@@ -198,6 +239,8 @@ struct fs_stats {
 	uint64_t events_dropped; /* lines slow readers missed */
 	uint32_t events_readers; /* open /events handles */
 	uint32_t writes_waiting; /* control writes not answered yet */
+	uint64_t captures_opens; /* opens of captures/ files */
+	uint32_t captures_open;	 /* open captures/ handles */
 };
 void fs_get_stats(struct fs *fs, struct fs_stats *out);
 

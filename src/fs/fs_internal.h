@@ -32,10 +32,13 @@ enum fs_ino {
 	FS_INO_FRAMES, /* live/frames/ (only with cfg.frames_keep > 0) */
 	FS_INO_CONTROL, /* the control/ directory */
 	FS_INO_EVENTS,
+	FS_INO_CAPTURES, /* captures/ (only with cfg.captures_max > 0) */
 	FS_INO_END,
 	/* Not an inode: the kind of a live/frames/ file's snapshot and
 	 * handle (their inodes are FS_FRAMES_INO_BASE and up, frames.c). */
 	FS_INO_FRAME_FILE,
+	/* Not an inode either: a captures/ file (captures.c). */
+	FS_INO_CAPTURE_FILE,
 };
 /* control/ files (control.c): entry i of fs_config.controls is inode
  * FS_INO_CONTROL_FIRST + 2 i, its NAME.choices the one after. */
@@ -55,7 +58,11 @@ struct fs_snap {
 	const uint8_t *data;
 	size_t len;
 	uint64_t wall_ns; /* st_mtime */
-	fuse_ino_t node;  /* FS_INO_FRAME_FILE: its inode; else 0 */
+	fuse_ino_t node;  /* FS_INO_FRAME_FILE, _CAPTURE_FILE: its inode */
+	/* Optional: called with owner when the last reference goes (bytes
+	 * that data points to and someone else owns). */
+	void (*release)(void *owner);
+	void *owner;
 };
 
 /* Per-open state of stream.mjpeg. All fields under fs->lock. */
@@ -165,6 +172,7 @@ struct fs {
 	struct fs_stats stats;
 	enum frame_store_state last_state;
 	struct fs_frames *frames; /* live/frames/, NULL when off */
+	struct fs_captures *captures; /* captures/, NULL when off */
 	struct fs_events events;
 	struct fs_pending *pending; /* control writes waiting */
 
@@ -235,6 +243,11 @@ void fs_readonly_ops(struct fuse_lowlevel_ops *ops);
  * for the _locked functions. */
 struct fs_snap *fs_snap_new_frame(struct frame *f); /* takes the ref */
 struct fs_snap *fs_snap_new_text(enum fs_ino ino, uint8_t *text, size_t len);
+/* A snapshot of bytes owned elsewhere: release(owner) runs when the last
+ * reference goes (also when this fails: NULL on NOMEM). */
+struct fs_snap *fs_snap_new_owned(enum fs_ino ino, const uint8_t *data,
+				  size_t len, void (*release)(void *owner),
+				  void *owner);
 struct fs_snap *fs_snap_get(struct fs_snap *s);
 /* Drops a reference; frees on the last. NULL-safe, any thread, any lock. */
 void fs_snap_put(struct fs_snap *s);
@@ -296,6 +309,27 @@ void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 		    struct fuse_file_info *fi);
 /* Frames the directory holds now. */
 unsigned fs_frames_count(struct fs *fs);
+
+/* captures.c: captures/. Inodes of its files: FS_CAPTURES_INO_BASE + id,
+ * below live/frames/'s. */
+#define FS_CAPTURES_INO_BASE (UINT64_C(1) << 39)
+struct fs_captures;
+/* With cfg.captures_max > 0: the list, and the spool directory when
+ * cfg.captures_dir is set (fs->captures). 0, INVALID above
+ * FS_CAPTURES_MAX, IO (no spool directory), NOMEM. */
+int fs_captures_create(struct fs *fs);
+/* Frees every still and removes the spool directory. */
+void fs_captures_destroy(struct fs *fs);
+bool fs_captures_ino(fuse_ino_t ino);
+void fs_captures_lookup(struct fs *fs, fuse_req_t req, const char *name);
+void fs_captures_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
+void fs_captures_readdir(struct fs *fs, fuse_req_t req, size_t size,
+			 off_t off);
+void fs_captures_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi);
+/* rm captures/NAME: ENOENT, or the still leaves (its bytes with the last
+ * open handle). */
+void fs_captures_unlink(struct fs *fs, fuse_req_t req, const char *name);
 
 /* park.c */
 /* Parks a copy of *what (req, kind and that kind's fields filled by the

@@ -100,6 +100,24 @@ static void put_fs(struct buf *b, const struct fs_stats *st)
 		   st->writes_waiting);
 }
 
+/* captures/: what it holds and where (nothing without it). */
+static void put_captures(struct fs *fs, struct buf *b, const struct fs_stats *st)
+{
+	struct fs_captures_stats cs;
+
+	if (!fs->captures)
+		return;
+	fs_captures_stats(fs, &cs);
+	buf_printf(b, "captures: %u\n", cs.listed);
+	buf_printf(b, "captures_bytes: %" PRIu64 "\n", cs.bytes);
+	buf_printf(b, "captures_max: %u\n", fs->cfg.captures_max);
+	buf_printf(b, "captures_added: %" PRIu64 "\n", cs.added);
+	buf_printf(b, "captures_removed: %" PRIu64 "\n", cs.removed);
+	buf_printf(b, "captures_dropped_oldest: %" PRIu64 "\n", cs.dropped);
+	buf_printf(b, "captures_spool: %s\n", cs.spool);
+	buf_printf(b, "readers_captures: %" PRIu32 "\n", st->captures_open);
+}
+
 int fs_info_status(struct fs *fs, uint8_t **out, size_t *len)
 {
 	struct frame_store_stats ss;
@@ -120,6 +138,7 @@ int fs_info_status(struct fs *fs, uint8_t **out, size_t *len)
 	put_camera_status(fs, &b, &ss);
 	put_store(&b, &ss);
 	put_fs(&b, &st);
+	put_captures(fs, &b, &st);
 	buf_printf(&b, "uptime_s: %" PRIu64 ".%03" PRIu64 "\n", up / NS_PER_S,
 		   up % NS_PER_S / 1000000u);
 	return finish_text(&b, out, len);

@@ -35,8 +35,9 @@ void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
 	fi->fh = (uint64_t)(uintptr_t)h;
 	/* A live/frames/ file never changes under its inode: the page cache
 	 * may keep it (and mmap works). */
-	fi->direct_io = h->ino != FS_INO_FRAME_FILE;
-	fi->keep_cache = h->ino == FS_INO_FRAME_FILE;
+	fi->direct_io = h->ino != FS_INO_FRAME_FILE &&
+			h->ino != FS_INO_CAPTURE_FILE;
+	fi->keep_cache = !fi->direct_io;
 	pthread_mutex_lock(&fs->lock);
 	h->next = fs->snap_handles;
 	fs->snap_handles = h;
@@ -46,6 +47,9 @@ void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
 	} else if (h->ino == FS_INO_FRAME_FILE) {
 		fs->stats.frames_opens++;
 		fs->stats.frames_open++;
+	} else if (h->ino == FS_INO_CAPTURE_FILE) {
+		fs->stats.captures_opens++;
+		fs->stats.captures_open++;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	/* -ENOENT: the open was interrupted and no release will come
@@ -143,6 +147,8 @@ void fs_snap_release(struct fs *fs, struct fs_handle *h)
 		fs->stats.latest_open--;
 	else if (h->ino == FS_INO_FRAME_FILE)
 		fs->stats.frames_open--;
+	else if (h->ino == FS_INO_CAPTURE_FILE)
+		fs->stats.captures_open--;
 	pthread_mutex_unlock(&fs->lock);
 	fs_snap_put(h->snap);
 	mem_free(h);

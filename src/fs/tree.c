@@ -39,11 +39,16 @@ static const struct fs_node nodes[] = {
 	  LIVE_ATTR_TIMEOUT },
 	{ FS_INO_EVENTS, FS_INO_ROOT, "events", S_IFREG | 0444,
 	  LIVE_ATTR_TIMEOUT },
+	/* writable: `rm captures/NAME` frees a still (captures.c) */
+	{ FS_INO_CAPTURES, FS_INO_ROOT, "captures", S_IFDIR | 0755,
+	  LIVE_ATTR_TIMEOUT },
 };
 
 /* live/frames/ exists only when the mount keeps frames. */
 static bool node_visible(const struct fs *fs, const struct fs_node *n)
 {
+	if (n->ino == FS_INO_CAPTURES)
+		return fs->captures != NULL;
 	return n->ino != FS_INO_FRAMES || fs->frames != NULL;
 }
 
@@ -149,6 +154,10 @@ static void handle_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fs_control_lookup(req_fs(req), req, name);
 		return;
 	}
+	if (parent == FS_INO_CAPTURES) {
+		fs_captures_lookup(req_fs(req), req, name);
+		return;
+	}
 	if (!n || !node_visible(req_fs(req), n)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -171,6 +180,10 @@ static void handle_getattr(fuse_req_t req, fuse_ino_t ino,
 	(void)fi; /* the kernel sends no handle for stat/fstat (fuse.md 2.2) */
 	if (fs_frames_ino(ino)) {
 		fs_frames_getattr(req_fs(req), req, ino);
+		return;
+	}
+	if (fs_captures_ino(ino)) {
+		fs_captures_getattr(req_fs(req), req, ino);
 		return;
 	}
 	if (!n) {
@@ -217,6 +230,10 @@ static void handle_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	if (ino == FS_INO_FRAMES) {
 		fs_frames_readdir(req_fs(req), req, size, off);
+		return;
+	}
+	if (ino == FS_INO_CAPTURES && node_visible(req_fs(req), dir)) {
+		fs_captures_readdir(req_fs(req), req, size, off);
 		return;
 	}
 	if (ino == FS_INO_CONTROL) {

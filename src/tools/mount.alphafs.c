@@ -30,6 +30,7 @@
 #include "fs/fs.h"
 #include "sony/sony.h"
 #include "tools/emu_control.h"
+#include "tools/mount_capture.h"
 #include "tools/mount_control.h"
 #include "tools/tools.h"
 #include "util/util.h"
@@ -48,7 +49,10 @@ struct options {
 	unsigned emu_step_ms;
 	unsigned max_threads;
 	unsigned frames;
+	unsigned captures_max;
 	unsigned control_mode;
+	char *captures_dir;
+	int captures_ram;
 	char *emu_fault;
 	char *emu_control;
 	char *log_spec;
@@ -115,8 +119,12 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
 	/* emulated focus-frame blocks: mount.alphafs(8) describes it */
 	{ OPT("emu_focus", emu_focus, 1), NULL, NULL },
-	{ OPT("frames=%u", frames, 0), "-o frames=N",
-	  "live/frames/ keeps the last N frames (8; 0: none)" },
+	{ OPT("frames=%u", frames, 0), "-o frames=N,captures_max=M",
+	  "keep N live/frames/ (8), M stills (100)" },
+	{ OPT("captures_max=%u", captures_max, 0), NULL, NULL },
+	/* where captures/ spools, or memory: mount.alphafs(8) */
+	{ OPT("captures_dir=%s", captures_dir, 0), NULL, NULL },
+	{ OPT("captures_ram", captures_ram, 1), NULL, NULL },
 	{ OPT("emu_step_ms=%u", emu_step_ms, 0), NULL, NULL },
 	{ OPT("emu_control=%s", emu_control, 0), NULL, NULL },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
@@ -202,7 +210,8 @@ static void show_help(void)
 	       "Mounts a Sony Alpha camera in PC Remote mode as files "
 	       "(alphafs(7)):\n"
 	       "  live/latest.jpg  live/stream.mjpeg  live/frames/  info/device  "
-	       "info/status  control/  events\n"
+	       "info/status\n"
+	       "  control/  captures/  events\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
 	       "alphafs-extract(1))\n\n");
@@ -363,6 +372,7 @@ struct daemon {
 	struct camera *cam;
 	struct fs *fs;
 	struct mount_control mc;
+	struct mount_capture mk; /* control/capture, control/focus */
 	struct emu_control ec; /* -o emu_control */
 	char emu_control_path[PATH_MAX];
 	int exit_listener;
@@ -430,6 +440,11 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		return ALPHAFS_ERR_NOMEM;
 	}
 	mount_control_init(&d->mc, d->cam, d->o->control_mode);
+	if (!mount_capture_register(&d->mk, &d->mc, d->cam,
+				    d->o->control_mode)) {
+		snprintf(err, cap, "too many control files");
+		return ALPHAFS_ERR_NOMEM;
+	}
 	sink = mount_control_sink(&d->mc);
 	camera_set_event_sink(d->cam, &sink);
 	why[0] = '\0';
@@ -437,6 +452,17 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 	if (rc < 0)
 		snprintf(err, cap, "%s", why[0] ? why : alphafs_strerror(rc));
 	return rc;
+}
+
+/* Where captures/ spools: -o captures_dir, else $TMPDIR, else /var/tmp
+ * (on disk: stills do not take the RAM a tmpfs /tmp would). */
+static const char *captures_dir(const struct options *o)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (o->captures_dir && o->captures_dir[0])
+		return o->captures_dir;
+	return t && t[0] == '/' ? t : "/var/tmp";
 }
 
 static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
@@ -455,13 +481,19 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.controls = d->mc.entries,
 		.ncontrols = d->mc.n,
 		.control_arg = &d->mc,
+		.captures_max = d->o->captures_max,
+		.captures_dir = d->o->captures_ram ? NULL : captures_dir(d->o),
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
 
 	d->fs = fs_create(&cfg);
 	if (!d->fs) {
-		snprintf(err, cap, "out of memory");
+		if (cfg.captures_dir && cfg.captures_max)
+			snprintf(err, cap, "out of memory, or no spool directory for captures/ under %s (-o captures_dir)",
+				 cfg.captures_dir);
+		else
+			snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
 	fuse_last_msg[0] = '\0';
@@ -496,6 +528,8 @@ static void stop_all(struct daemon *d)
 	if (d->store)
 		frame_store_set_state(d->store, FRAME_STORE_CLOSED, "unmounted");
 	fs_destroy(d->fs);
+	if (d->cam)
+		mount_capture_finish(&d->mk);
 	camera_destroy(d->cam);
 	frame_store_destroy(d->store);
 }
@@ -753,6 +787,7 @@ static void free_options(struct options *o)
 	free(o->emu_fault);
 	free(o->emu_control);
 	free(o->log_spec);
+	free(o->captures_dir);
 }
 
 static int run(struct options *o, struct fuse_args *args)
@@ -774,6 +809,11 @@ static int run(struct options *o, struct fuse_args *args)
 	if (o->frames > FS_FRAMES_MAX) {
 		fprintf(stderr, PROG ": frames=%u: at most %u frames\n",
 			o->frames, FS_FRAMES_MAX);
+		return 1;
+	}
+	if (o->captures_max > FS_CAPTURES_MAX) {
+		fprintf(stderr, PROG ": captures_max=%u: at most %u stills\n",
+			o->captures_max, FS_CAPTURES_MAX);
 		return 1;
 	}
 	if (check_mountpoint(o->pos[o->npos - 1], mp) < 0 ||
@@ -807,6 +847,7 @@ int main(int argc, char **argv)
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
 		.frames = FS_FRAMES_DEFAULT,
+		.captures_max = FS_CAPTURES_DEFAULT,
 		.control_mode = MOUNT_CONTROL_MODE_DEFAULT,
 		.emu_step_ms = UINT_MAX, /* not given */
 	};
