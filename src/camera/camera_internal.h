@@ -353,6 +353,9 @@ void camera_note_control(struct camera *cam, bool failed, const char *fmt,
  * without waiting, and acts on it: C203 -> a property read, C201/C202 ->
  * an event line. Owner thread. */
 void camera_events_drain(struct camera *cam);
+/* Acts on one decoded event (what camera_events_drain does with each);
+ * separate so the fuzz target drives the same path. Owner thread. */
+void camera_event_handle(struct camera *cam, const struct ptp_event *ev);
 
 /* ---- loop.c ------------------------------------------------------------ */
 void *camera_owner_main(void *arg);

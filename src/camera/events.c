@@ -50,7 +50,7 @@ void camera_event_post(struct camera *cam, const char *fmt, ...)
 		cam->sink.fn(cam->sink.arg, line, strlen(line));
 }
 
-static void handle_event(struct camera *cam, const struct ptp_event *ev)
+void camera_event_handle(struct camera *cam, const struct ptp_event *ev)
 {
 	uint32_t p1 = ev->nparams ? ev->params[0] : 0;
 	const char *name = sony_event_name(ev->code);
@@ -83,6 +83,6 @@ void camera_events_drain(struct camera *cam)
 		if (ptp_event_read(&cam->s, &ev, 0) < 0)
 			return;
 		camera_still_event(cam, &ev); /* a hint for a still job */
-		handle_event(cam, &ev);
+		camera_event_handle(cam, &ev);
 	}
 }

@@ -234,7 +234,9 @@ static void format_iso(uint32_t v, char *out, size_t cap)
 			     : mode == ISO_MODE_MFNR_HIGH ? " mfnr-high"
 							  : NULL;
 
-	if (!suffix)
+	/* An unknown mode, or speed 0 (not an ISO: what a body reports
+	 * before it has one), reads as the raw code, which parses back. */
+	if (!suffix || speed == 0)
 		snprintf(out, cap, "0x%08" PRIX32, v);
 	else if (speed == ISO_AUTO)
 		snprintf(out, cap, "auto%s", suffix);
@@ -508,7 +510,9 @@ static bool parse_shutter(const char *s, int64_t *out)
 	}
 	if (hex_code(s, out))
 		return true;
-	if (!digits(&p, SHUTTER_PART_MAX, &n) || n == 0)
+	/* 0 only before a decimal point: 0.8" is a speed, 0 and 0/1 are not
+	 * (fuzz_propfmt found 0.8" reading back but refused). */
+	if (!digits(&p, SHUTTER_PART_MAX, &n) || (n == 0 && *p != '.'))
 		return false;
 	if (*p == '/') {
 		p++;

@@ -13,7 +13,8 @@
  * never from a table here.
  *
  * Everything here is pure (no I/O, no globals written, no allocation):
- * callable from any thread, and fuzzed (tests/fuzz/fuzz_propfmt.c).
+ * callable from any thread, and fuzzed (tests/fuzz/fuzz_propfmt.c, and
+ * through the property-change path in fuzz_camera_events.c).
  */
 #ifndef ALPHAFS_SONY_PROPFMT_H
 #define ALPHAFS_SONY_PROPFMT_H

@@ -76,7 +76,6 @@ void mount_control_init(struct mount_control *mc, struct camera *cam,
 	for (size_t i = 0; i < n && mc->n < FS_CONTROLS_MAX; i++) {
 		bool ro = t[i].set == SONY_SET_NONE;
 
-
 		mc->entries[mc->n++] = (struct fs_control){
 			.name = t[i].name,
 			/* A read-only setting still takes the write callback:

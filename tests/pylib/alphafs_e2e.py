@@ -10,12 +10,14 @@ deadlines; no sleep is ever an assertion.
 import contextlib
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 MOUNT = os.environ.get("ALPHAFS_MOUNT", "mount.alphafs")
@@ -466,3 +468,120 @@ def run_test(fn):
         sys.exit(1)
     log("PASS")
     sys.exit(0)
+
+
+# ---- the emulated camera's control FIFO and /events ------------------------
+
+class EmuControl:
+    """The emulated camera's control FIFO (-o emu_control=PATH in memory,
+    alphafs-emulator --control PATH on USB): one command per line, one
+    reply per command on PATH.ack. cmd() waits for the reply and returns
+    it; "ok ..." means the camera took it."""
+
+    REPLY_DEADLINE_S = 30
+
+    def __init__(self, path):
+        self.path = path
+        self.ack = None
+        self.pending = b""
+
+    def option(self):
+        return "emu_control=" + self.path
+
+    def _open(self):
+        if self.ack is None:
+            wait_until(lambda: os.path.exists(self.path + ".ack"), 60,
+                       "the control FIFO")
+            # The camera's side holds both FIFOs open read-write, so
+            # neither open blocks.
+            self.ack = os.open(self.path + ".ack", os.O_RDONLY | os.O_NONBLOCK)
+
+    def cmd(self, line):
+        self._open()
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+        end = time.monotonic() + self.REPLY_DEADLINE_S * hang_scale()
+        while b"\n" not in self.pending:
+            check(time.monotonic() < end, "no reply to %r" % line)
+            select.select([self.ack], [], [], 0.1)
+            try:
+                self.pending += os.read(self.ack, 4096)
+            except BlockingIOError:
+                pass
+        reply, _, self.pending = self.pending.partition(b"\n")
+        return reply.decode(errors="replace")
+
+    def ok(self, line):
+        reply = self.cmd(line)
+        check(reply == "ok " + line, "%r answered %r" % (line, reply))
+
+    def close(self):
+        if self.ack is not None:
+            os.close(self.ack)
+            self.ack = None
+
+
+EVENT_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [a-z-]+( .*)?$")
+
+
+class EventsReader:
+    """A thread reading /events like `cat` (blocking reads of `size`
+    bytes): whole lines land in .lines, the end of file sets .eof (and
+    .close_error if close() then failed). start=False: open now, read only
+    once .start() is called (a reader that falls behind)."""
+
+    def __init__(self, mp, size=4096, start=True):
+        self.fd = os.open(os.path.join(mp, "events"), os.O_RDONLY)
+        self.size = size
+        self.lines = []
+        self.eof = False
+        self.close_error = None
+        self.error = None
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        if start:
+            self.start()
+
+    def start(self):
+        self.thread.start()
+
+    def _run(self):
+        pending = b""
+        try:
+            while True:
+                b = os.read(self.fd, self.size)
+                if not b:
+                    break
+                pending += b
+                *whole, pending = pending.split(b"\n")
+                with self.lock:
+                    self.lines += [w.decode(errors="replace") for w in whole]
+        except OSError as e:
+            self.error = e
+        self.eof = not self.error
+        try:
+            os.close(self.fd)
+        except OSError as e:
+            self.close_error = e
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.lines)
+
+    def wait_for(self, part, deadline_s=30):
+        """Waits until a line holding part came; returns that line."""
+        def found():
+            for line in self.snapshot():
+                if part in line:
+                    return line
+            return None
+        return wait_until(found, deadline_s * hang_scale(),
+                          "an event line with %r" % part)
+
+    def join(self, deadline_s=30):
+        self.thread.join(deadline_s * hang_scale())
+        check(not self.thread.is_alive(), "the events reader never ended")

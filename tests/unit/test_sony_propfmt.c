@@ -162,6 +162,8 @@ static void test_golden(void **state)
 	fmt("iso", PTP_DTC_UINT32, 0x01FFFFFF, "auto mfnr");
 	fmt("iso", PTP_DTC_UINT32, 0x02000064, "100 mfnr-high");
 	fmt("iso", PTP_DTC_UINT32, 0x05000064, "0x05000064");
+	/* speed 0: no ISO (a body that has not reported one); found by fuzz_propfmt */
+	fmt("iso", PTP_DTC_UINT32, 0, "0x00000000");
 	fmt("shutter_speed", PTP_DTC_UINT32, 0x00010064, "1/100");
 	fmt("shutter_speed", PTP_DTC_UINT32, 0x00010FA0, "1/4000");
 	fmt("shutter_speed", PTP_DTC_UINT32, 0x001E0001, "30\"");
@@ -210,6 +212,9 @@ static void test_parse(void **state)
 	assert_int_equal(parse("shutter_speed", PTP_DTC_UINT32, "2.5"),
 			 0x0019000A);
 	assert_int_equal(parse("shutter_speed", PTP_DTC_UINT32, "Bulb"), 0);
+	/* what 0x0008000A reads as (found refused by fuzz_propfmt) */
+	assert_int_equal(parse("shutter_speed", PTP_DTC_UINT32, "0.8\""),
+			 0x0008000A);
 	assert_int_equal(parse("f_number", PTP_DTC_UINT16, "f/4"), 400);
 	assert_int_equal(parse("f_number", PTP_DTC_UINT16, "F5.6"), 560);
 	assert_int_equal(parse("f_number", PTP_DTC_UINT16, "11"), 1100);
@@ -236,7 +241,8 @@ static void test_malformed(void **state)
 	};
 	static const char *const bad_shutter[] = {
 		"1/0", "0/1", "1/", "/125", "1/65536", "65536\"", "2.5.5",
-		"2.\"", ".5", "1/125x", "-1/125", "2.55555", "\"",
+		"2.\"", ".5", "1/125x", "-1/125", "2.55555", "\"", "0", "0\"",
+		"0.0", "00.0\"",
 	};
 	static const char *const bad_f[] = { "f/", "f/-4", "f/4.001", "ff4",
 					     "0", "f/0", "655.35", "f/4 2" };

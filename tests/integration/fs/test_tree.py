@@ -16,11 +16,14 @@ FILES = {
     "live/stream.mjpeg": 0o444,
     "info/device": 0o444,
     "info/status": 0o444,
+    "events": 0o444,
 }
 
 
 def check_listing(mp):
-    check(sorted(os.listdir(mp)) == ["info", "live"], "root listing")
+    check(sorted(os.listdir(mp)) ==
+          ["captures", "control", "events", "info", "live"],
+          "root listing %s" % sorted(os.listdir(mp)))
     check(sorted(os.listdir(mp + "/live")) ==
           ["frames", "latest.jpg", "stream.mjpeg"], "live/ listing")
     check(sorted(os.listdir(mp + "/info")) == ["device", "status"],
@@ -28,7 +31,9 @@ def check_listing(mp):
     out = subprocess.run(["ls", "-lR", mp], capture_output=True, text=True,
                          timeout=30 * alphafs_e2e.hang_scale())
     check(out.returncode == 0, "ls -lR failed: " + out.stderr)
-    for d in ("live", "info", "live/frames"):
+    # control/'s files are test_control.py's business, captures/ (0755:
+    # rm frees a still) test_captures.py's
+    for d in ("live", "info", "control", "live/frames"):
         st = os.stat(os.path.join(mp, d))
         check(stat.S_ISDIR(st.st_mode) and st.st_mode & 0o777 == 0o555,
               d + " mode")
@@ -41,8 +46,9 @@ def check_files(mp):
         check(stat.S_ISREG(st.st_mode), rel + " not a regular file")
         check(st.st_mode & 0o777 == mode, "%s mode %o" % (rel, st.st_mode))
         inodes.add(st.st_ino)
-        if rel.endswith("stream.mjpeg"):
-            check(st.st_size == 0 and st.st_blocks == 0, "stream size")
+        if rel.endswith("stream.mjpeg") or rel == "events":
+            # endless files: size 0, read until the end of the mount
+            check(st.st_size == 0 and st.st_blocks == 0, rel + " size")
         else:
             check(st.st_size > 0, rel + " size 0")
             check(st.st_blocks == (st.st_size + 511) // 512,

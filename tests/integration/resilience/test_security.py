@@ -7,7 +7,11 @@ the real libusb):
     (/proc/self/mountinfo); without allow_other another user cannot even
     stat the mount; with -o allow_other the kernel lets them in and the
     modes (0444 files, 0555 directories) decide;
-  - every file is read-only: opens for writing, creating, removing,
+  - control/'s settings are written by the mounting user only (0644),
+    also with allow_other; -o control_mode=0666 is how another user is
+    let in, and a mode that takes the owner's writing away or adds
+    anything beyond read and write is refused at mount time;
+  - every other file is read-only: opens for writing, creating, removing,
     renaming, linking, chmod, chown, truncate and utime all fail with
     EACCES, EPERM or EROFS (never ENOSYS), and change nothing;
   - names outside the fixed tree give ENOENT.
@@ -16,13 +20,15 @@ import errno
 import os
 import stat
 import subprocess
+import tempfile
 
-from resil import Rig, check, log, read_latest, run_test
+from resil import MOUNT, Rig, check, log, read_latest, run_test
 
 NOBODY = 65534
 REFUSED = (errno.EACCES, errno.EPERM, errno.EROFS)
 FILES = ["live/latest.jpg", "live/stream.mjpeg", "info/device",
-         "info/status"]
+         "info/status", "events"]
+SETTING = "control/white_balance"  # set directly (0x9205): one transaction
 
 
 def mount_options(mp):
@@ -62,7 +68,11 @@ def write_attempts(mp):
         ("open with O_TRUNC", lambda: os.open(f, os.O_RDONLY | os.O_TRUNC)),
         ("create", lambda: os.open(mp + "/live/new.jpg",
                                    os.O_WRONLY | os.O_CREAT, 0o644)),
-        ("mkdir", lambda: os.mkdir(mp + "/control")),
+        ("mkdir", lambda: os.mkdir(mp + "/settings")),
+        ("create in control/", lambda: os.open(mp + "/control/new",
+                                               os.O_WRONLY | os.O_CREAT,
+                                               0o644)),
+        ("chmod a setting", lambda: os.chmod(mp + "/" + SETTING, 0o666)),
         ("mknod", lambda: os.mknod(mp + "/live/fifo", 0o600 | stat.S_IFIFO)),
         ("symlink", lambda: os.symlink("latest.jpg", mp + "/live/l")),
         ("link", lambda: os.link(f, mp + "/live/l")),
@@ -136,11 +146,47 @@ def allow_other():
         rc, err = as_nobody("sh", "-c", ': >> "$1"', "sh", f)
         check(rc != 0 and "Permission denied" in err,
               "another user opened for writing: %d %s" % (rc, err))
+        s = rig.mp + "/" + SETTING
+        rc, err = as_nobody("sh", "-c", 'cat "$1" >/dev/null', "sh", s)
+        check(rc == 0, "another user cannot read a setting: %s" % err)
+        rc, err = as_nobody("sh", "-c", 'echo daylight > "$1"', "sh", s)
+        check(rc != 0 and "Permission denied" in err,
+              "another user wrote a setting: %d %s" % (rc, err))
+    with Rig(opts=["allow_other", "control_mode=0666"]) as rig:
+        os.chmod(rig.tmp, 0o755)
+        s = rig.mp + "/" + SETTING
+        rc, err = as_nobody("sh", "-c", 'echo daylight > "$1"', "sh", s)
+        check(rc == 0, "control_mode=0666: another user cannot write: %s"
+              % err)
+        with open(s) as f:
+            got = f.read().strip()
+        check(got == "daylight", "white_balance %r after nobody's write" % got)
+        st = os.stat(rig.mp + "/control/battery")
+        check(stat.S_IMODE(st.st_mode) == 0o444, "battery %o with 0666"
+              % st.st_mode)
+        log("control_mode=0666: another user set white_balance")
+
+
+def bad_control_modes():
+    for mode in ("0777", "0444", "0200", "x"):
+        mp = tempfile.mkdtemp(prefix="alphafs-sec-")
+        try:
+            r = subprocess.run([MOUNT, "emulate", mp, "-f", "-o",
+                                "control_mode=" + mode],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            subprocess.run(["fusermount3", "-uz", mp],
+                           stderr=subprocess.DEVNULL)
+            os.rmdir(mp)
+        check(r.returncode != 0 and "control_mode" in r.stderr,
+              "control_mode=%s: exit %d, %r" % (mode, r.returncode, r.stderr))
+    log("bad control modes refused at mount time")
 
 
 def main():
     defaults()
     allow_other()
+    bad_control_modes()
 
 
 run_test(main)
