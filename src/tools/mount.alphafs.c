@@ -214,7 +214,7 @@ static void show_help(void)
 	       "  control/  captures/  events\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
-	       "alphafs-extract(1))\n\n");
+	       "alphafs-extract(1))\n");
 	for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
 		if (mount_opts[i].name)
 			tool_help_row(stdout, mount_opts[i].name,

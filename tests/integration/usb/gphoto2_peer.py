@@ -152,9 +152,10 @@ def check_capture(home):
 
 
 def check_capture_raw(home):
-    """RAW+JPEG (0x5004 = 0x13, gphoto2's imagequality 3): both objects
-    from 0xFFFFC001, the JPEG first."""
-    files = capture(home, "capture-raw", ["--set-config", "imagequality=3"])
+    """RAW+JPEG (0x5004 = 0x13, gphoto2's imagequality 4: the fifth of
+    the body's values 2, 3, 4, 0x10, 0x13): both objects from 0xFFFFC001,
+    the JPEG first."""
+    files = capture(home, "capture-raw", ["--set-config", "imagequality=4"])
     names = sorted(files)
     if len(names) != 2 or not names[0].endswith(".jpg") or \
             not names[1].endswith(".arw"):
