@@ -25,7 +25,6 @@
 #define SIZE_MIN 64
 #define SIZE_MAX_PX 4096
 #define QUALITY_MAX 100
-#define SIZE_MIN_STILL 16
 #define RAW_MIN 64
 #define NS_PER_S 1000000000ull
 #define NS_PER_MS 1000000ull
@@ -81,9 +80,9 @@ static bool config_fix(struct emu_config *c)
 	return c->fps <= FPS_MAX && c->width >= WIDTH_MIN &&
 	       c->width <= SIZE_MAX_PX && c->height >= SIZE_MIN &&
 	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
-	       c->warmup_ms <= EMU_WARMUP_MAX_MS && c->still_width >= SIZE_MIN_STILL &&
+	       c->warmup_ms <= EMU_WARMUP_MAX_MS && c->still_width >= EMU_STILL_MIN_PX &&
 	       c->still_width <= EMU_STILL_MAX_PX &&
-	       c->still_height >= SIZE_MIN_STILL &&
+	       c->still_height >= EMU_STILL_MIN_PX &&
 	       c->still_height <= EMU_STILL_MAX_PX &&
 	       c->still_quality <= QUALITY_MAX && c->raw_bytes >= RAW_MIN &&
 	       c->raw_bytes <= EMU_RAW_BYTES_MAX &&

@@ -104,6 +104,7 @@ const char *emu_fault_help(void);
 #define EMU_STILL_QUALITY 90
 #define EMU_RAW_BYTES (24u * 1024 * 1024)
 #define EMU_STILL_MAX_PX 8192
+#define EMU_STILL_MIN_PX 16
 #define EMU_RAW_BYTES_MAX (60u * 1024 * 1024)
 /* A 0x9207 step shows this long after it was sent (the camera applies it
  * asynchronously: ~0.7 s on an SLT-A58, dossier §5.5). */

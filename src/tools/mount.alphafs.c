@@ -54,6 +54,7 @@ struct options {
 	char *captures_dir;
 	int captures_ram;
 	char *emu_fault;
+	char *emu_still;
 	char *emu_control;
 	char *log_spec;
 	int exit_on_disconnect;
@@ -117,6 +118,8 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
 	  "emulated camera: N fps (30); 640x424 frames" },
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
+	/* the emulated stills' size: mount.alphafs(8) */
+	{ OPT("emu_still=%s", emu_still, 0), NULL, NULL },
 	/* emulated focus-frame blocks: mount.alphafs(8) describes it */
 	{ OPT("emu_focus", emu_focus, 1), NULL, NULL },
 	{ OPT("frames=%u", frames, 0), "-o frames=N,captures_max=M",
@@ -671,7 +674,7 @@ static int setup_replay(struct options *o, struct daemon *d)
 	char err[ERR_DETAIL_MAX];
 
 	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
-	    o->emu_control || o->emu_step_ms != UINT_MAX) {
+	    o->emu_still || o->emu_control || o->emu_step_ms != UINT_MAX) {
 		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
 				"source\n");
 		return -1;
@@ -715,6 +718,26 @@ static int emu_control_path(const char *arg, struct daemon *d)
 	return 0;
 }
 
+/* -o emu_still=WxH: the emulated camera's still size (smaller stills
+ * for tests that take many). */
+static int parse_still(const char *s, struct emu_config *cfg)
+{
+	unsigned long w, h;
+	char *end;
+
+	w = strtoul(s, &end, 10);
+	if (end == s || *end != 'x')
+		return -1;
+	s = end + 1;
+	h = strtoul(s, &end, 10);
+	if (end == s || *end || w < EMU_STILL_MIN_PX || w > EMU_STILL_MAX_PX ||
+	    h < EMU_STILL_MIN_PX || h > EMU_STILL_MAX_PX)
+		return -1;
+	cfg->still_width = (unsigned)w;
+	cfg->still_height = (unsigned)h;
+	return 0;
+}
+
 static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
@@ -732,7 +755,7 @@ static int setup_source(struct options *o, struct daemon *d)
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
 	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
-	     o->emu_control || o->emu_step_ms != UINT_MAX) &&
+	     o->emu_still || o->emu_control || o->emu_step_ms != UINT_MAX) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
 		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
 				"source\n");
@@ -745,6 +768,11 @@ static int setup_source(struct options *o, struct daemon *d)
 		d->src.emu.step_ms = o->emu_step_ms;
 	if (o->emu_control && emu_control_path(o->emu_control, d) < 0)
 		return -1;
+	if (o->emu_still && parse_still(o->emu_still, &d->src.emu) < 0) {
+		fprintf(stderr, PROG ": emu_still=%s: WxH, each %u..%u\n",
+			o->emu_still, EMU_STILL_MIN_PX, EMU_STILL_MAX_PX);
+		return -1;
+	}
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -788,6 +816,7 @@ static void free_options(struct options *o)
 	free(o->emu_control);
 	free(o->log_spec);
 	free(o->captures_dir);
+	free(o->emu_still);
 }
 
 static int run(struct options *o, struct fuse_args *args)

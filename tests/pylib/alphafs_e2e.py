@@ -165,6 +165,8 @@ def usb_command(mp, opts, extra):
             launcher += ["--small"]
         elif o == "emu_focus":
             launcher += ["--focus-frames"]
+        elif o.startswith("emu_still="):
+            launcher += ["--still", o[len("emu_still="):]]
         elif o.startswith("emu_step_ms="):
             launcher += ["--step-ms", o[len("emu_step_ms="):]]
         elif o.startswith("emu_control="):
