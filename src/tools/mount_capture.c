@@ -15,9 +15,17 @@
 
 #define NS_PER_S UINT64_C(1000000000)
 
+#define NAME_CAPTURE "capture"
+#define NAME_FOCUS "focus"
+
 static struct mount_capture *mk_of(const struct fs_control *c)
 {
 	return (struct mount_capture *)c->key;
+}
+
+static bool is_focus(const struct fs_control *c)
+{
+	return !strcmp(c->name, NAME_FOCUS);
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -169,7 +177,7 @@ static int handle_write(void *arg, const struct fs_control *c,
 			const char *text, size_t len, struct fs_pending *p)
 {
 	struct mount_capture *mk = mk_of(c);
-	bool focus = c->name[0] == 'f';
+	bool focus = is_focus(c);
 	struct camera_still_request req = { 0 };
 	int rc;
 
@@ -211,7 +219,7 @@ static int handle_read(void *arg, const struct fs_control *c, struct buf *out)
 	busy = mk->busy;
 	locked = mk->focus_locked;
 	pthread_mutex_unlock(&mk->lock);
-	if (c->name[0] == 'f')
+	if (is_focus(c))
 		buf_printf(out, "%s\n", locked ? "locked" : "released");
 	else
 		buf_printf(out, "%s\n", busy ? "busy" : "ready");
@@ -222,7 +230,7 @@ static int handle_choices(void *arg, const struct fs_control *c,
 			  struct buf *out)
 {
 	(void)arg;
-	if (c->name[0] == 'f')
+	if (is_focus(c))
 		buf_printf(out, "lock\nrelease\n");
 	else
 		buf_printf(out, "1\n");
@@ -232,7 +240,7 @@ static int handle_choices(void *arg, const struct fs_control *c,
 bool mount_capture_register(struct mount_capture *mk, struct mount_control *mc,
 			    struct camera *cam, unsigned mode)
 {
-	static const char *const names[] = { "capture", "focus" };
+	static const char *const names[] = { NAME_CAPTURE, NAME_FOCUS };
 
 	memset(mk, 0, sizeof(*mk));
 	mk->cam = cam;

@@ -12,8 +12,9 @@
  *   echo lock > control/focus    half-press and hold (also "1", "half")
  *   echo release > control/focus let go (also "0", "unlock")
  *
- * A write to control/capture while a still or a focus job runs gets
- * EBUSY; a bad value EINVAL; a failed still the errno of its cause
+ * A write while a still or a focus job runs gets EBUSY (in practice only
+ * across the two files: the kernel passes writes to one file one at a
+ * time, so a second capture waits for the first); a bad value EINVAL; a failed still the errno of its cause
  * (ETIMEDOUT: nothing announced; EIO: the camera refused; ENODEV: the
  * camera went away; ...) with the reason in info/status (still_why) and in
  * /events.

@@ -13,6 +13,9 @@
   - a capture the camera refuses (fault capture-fail on the control FIFO)
     fails the write with EIO, with the reason in info/status and a
     capture-failed line in /events, and the next capture works;
+  - a still never delivered (fault capture-lost) fails with ETIMEDOUT
+    while live view goes on; meanwhile control/focus gets EBUSY and a
+    second capture waits its turn;
   - bad writes to control/capture and control/focus get EINVAL; focus
     lock, capture, release;
   - rm captures/* empties the spool directory (its blocks counted before
@@ -210,6 +213,39 @@ def check_failure(mp, ec, ev, reader):
     reader.wait_more(frames, "frames after the failure")
 
 
+def check_busy_and_timeout(mp, ec, ev, reader):
+    """A still the camera exposes but never delivers (capture-lost): the
+    write waits the announcement out (10 s) and fails with ETIMEDOUT while
+    live view goes on; meanwhile control/focus answers EBUSY, and a second
+    write to control/capture waits its turn (the kernel passes writes to
+    one file one at a time) and then takes its still."""
+    ec.ok("fault capture-lost=1")
+    n = len(captures(mp))
+    first, second = [], []
+    t1 = threading.Thread(
+        target=lambda: first.append(ctl_write(mp, "capture", b"1\n")),
+        daemon=True)
+    t1.start()
+    wait_until(lambda: ctl_read(mp, "capture") == "busy" or first,
+               DEADLINE_S * alphafs_e2e.hang_scale(), "capture busy")
+    check(not first, "the lost capture returned at once: %s" % first)
+    t2 = threading.Thread(
+        target=lambda: second.append(ctl_write(mp, "capture", b"1\n")),
+        daemon=True)
+    t2.start()
+    focus = ctl_write(mp, "focus", b"lock\n")
+    check(focus == errno.EBUSY, "focus while busy: %s" % focus)
+    reader.wait_more(reader.frames(), "frames while the capture waits")
+    t1.join(DEADLINE_S * alphafs_e2e.hang_scale())
+    t2.join(DEADLINE_S * alphafs_e2e.hang_scale())
+    check(first == [errno.ETIMEDOUT], "lost capture: %s" % first)
+    check(second == [0], "the capture that waited: %s" % second)
+    check(len(captures(mp)) == n + 1, "stills after lost + waited")
+    ev.wait_for("capture-failed Connection timed out")
+    check("no image announced" in status(mp)["still_why"], "still_why")
+    check(ctl_read(mp, "capture") == "ready", "capture ready again")
+
+
 def check_bad_writes(mp):
     for bad in (b"0\n", b"1\n1\n", b"\x00", b"1\x01\n", b"x" * 300):
         got = ctl_write(mp, "capture", bad)
@@ -281,6 +317,8 @@ def main_mount():
         check_bad_writes(mp)
         check_many(mp, reader, ev)
         check_failure(mp, ec, ev, reader)
+        if not alphafs_e2e.VIA_USB:  # the same path; 10 s once is enough
+            check_busy_and_timeout(mp, ec, ev, reader)
         check_focus(mp, ev)
         spool = check_rm(mp, spool_parent)
         frames = reader.frames()
