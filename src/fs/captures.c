@@ -13,8 +13,9 @@
  * bytes stay while a reader holds the file open, after `rm` or after the
  * still was dropped (the mapping of an unlinked file), and go with the
  * last close. `rm captures/NAME` unlinks the spool file (or frees the
- * memory); at most cfg.captures_max stills are kept: a new one drops the
- * oldest. The spool directory is removed by fs_destroy.
+ * memory); at most cfg.captures_max stills (and, when set,
+ * cfg.captures_max_bytes bytes) are kept: a new one drops the oldest.
+ * The spool directory is removed by fs_destroy.
  *
  * Inodes: FS_CAPTURES_INO_BASE + id, id counting stills from 1 and never
  * reused, so a name the kernel cached for a removed still answers ENOENT.
@@ -44,6 +45,7 @@
 #define SPOOL_TEMPLATE "alphafs-captures-XXXXXX"
 #define PATH_CAP 4096
 #define SUFFIX_MAX 999 /* "NAME-2.JPG" .. "NAME-999.JPG" for repeats */
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* One still's bytes: immutable, shared by the list and every open. */
 struct still {
@@ -273,11 +275,23 @@ int fs_captures_add(struct fs *fs, const char *name, uint64_t mtime_ns,
 		entry_free(ca, e);
 		return ALPHAFS_ERR_BUSY;
 	}
-	if (ca->n >= fs->cfg.captures_max && ca->head) {
-		old = ca->head;
-		remove_locked(ca, old);
-		snprintf(out->dropped, sizeof(out->dropped), "%s", old->name);
+	/* Room for it: by count, then by bytes (a still over the byte bound
+	 * on its own is kept alone). The dropped go on a private list. */
+	while (ca->head &&
+	       (ca->n >= fs->cfg.captures_max ||
+		(fs->cfg.captures_max_bytes &&
+		 len > fs->cfg.captures_max_bytes - MIN(ca->bytes,
+						fs->cfg.captures_max_bytes)))) {
+		struct entry *d = ca->head;
+		size_t used = strlen(out->dropped);
+
+		remove_locked(ca, d);
+		snprintf(out->dropped + used, sizeof(out->dropped) - used,
+			 "%s%s", used ? " " : "", d->name);
+		out->ndropped++;
 		ca->dropped++;
+		d->next = old;
+		old = d;
 	}
 	if (ca->tail)
 		ca->tail->next = e;
@@ -289,7 +303,12 @@ int fs_captures_add(struct fs *fs, const char *name, uint64_t mtime_ns,
 	ca->added++;
 	snprintf(out->name, sizeof(out->name), "%s", e->name);
 	pthread_mutex_unlock(&ca->lock);
-	entry_free(ca, old);
+	while (old) {
+		struct entry *next = old->next;
+
+		entry_free(ca, old);
+		old = next;
+	}
 	return 0;
 }
 

@@ -135,6 +135,7 @@ struct fs_config {
 	 * (mkdtemp, 0700, removed by fs_destroy), or kept in memory when
 	 * captures_dir is NULL. */
 	unsigned captures_max;
+	uint64_t captures_max_bytes; /* 0: no byte bound */
 	const char *captures_dir;
 };
 /* The default of mount.alphafs -o frames, and the most it takes. */
@@ -149,7 +150,10 @@ struct fs_config {
 /* What fs_captures_add did. */
 struct fs_capture_added {
 	char name[FS_CAPTURE_NAME_MAX];	   /* as listed (a repeat gets "-2") */
-	char dropped[FS_CAPTURE_NAME_MAX]; /* the oldest, dropped for it, or "" */
+	/* the oldest, dropped to make room (names, space-separated; cut when
+	 * long), or "" */
+	char dropped[256];
+	unsigned ndropped;
 	char why[256];			   /* when it failed: one line */
 };
 /*
@@ -157,8 +161,8 @@ struct fs_capture_added {
  * a name already listed gets "-2", "-3"... before its extension), with
  * mtime_ns as its mtime (CLOCK_REALTIME ns). Takes data (mem_alloc'd; freed
  * here in every case). The still is listed only once its bytes are all
- * in place. When captures_max are listed, the oldest is dropped
- * (out->dropped). Returns 0; UNSUPPORTED without captures/; INVALID for a
+ * in place. The oldest are dropped while captures_max are listed or the
+ * new one would pass captures_max_bytes (out->dropped). Returns 0; UNSUPPORTED without captures/; INVALID for a
  * bad name or no bytes; IO when the spool file could not be written (the
  * spool's file system full: out->why); NOMEM. Any thread (the camera's
  * owner); never waits on a reader.

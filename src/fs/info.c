@@ -111,6 +111,8 @@ static void put_captures(struct fs *fs, struct buf *b, const struct fs_stats *st
 	buf_printf(b, "captures: %u\n", cs.listed);
 	buf_printf(b, "captures_bytes: %" PRIu64 "\n", cs.bytes);
 	buf_printf(b, "captures_max: %u\n", fs->cfg.captures_max);
+	buf_printf(b, "captures_max_bytes: %" PRIu64 "\n",
+		   fs->cfg.captures_max_bytes);
 	buf_printf(b, "captures_added: %" PRIu64 "\n", cs.added);
 	buf_printf(b, "captures_removed: %" PRIu64 "\n", cs.removed);
 	buf_printf(b, "captures_dropped_oldest: %" PRIu64 "\n", cs.dropped);

@@ -50,6 +50,7 @@ struct options {
 	unsigned max_threads;
 	unsigned frames;
 	unsigned captures_max;
+	unsigned captures_max_mb;
 	unsigned control_mode;
 	char *captures_dir;
 	int captures_ram;
@@ -125,6 +126,7 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("frames=%u", frames, 0), "-o frames=N,captures_max=M",
 	  "keep N live/frames/ (8), M stills (100)" },
 	{ OPT("captures_max=%u", captures_max, 0), NULL, NULL },
+	{ OPT("captures_max_mb=%u", captures_max_mb, 0), NULL, NULL },
 	/* where captures/ spools, or memory: mount.alphafs(8) */
 	{ OPT("captures_dir=%s", captures_dir, 0), NULL, NULL },
 	{ OPT("captures_ram", captures_ram, 1), NULL, NULL },
@@ -485,6 +487,7 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.ncontrols = d->mc.n,
 		.control_arg = &d->mc,
 		.captures_max = d->o->captures_max,
+		.captures_max_bytes = (uint64_t)d->o->captures_max_mb << 20,
 		.captures_dir = d->o->captures_ram ? NULL : captures_dir(d->o),
 	};
 	char why[ERR_DETAIL_MAX];

@@ -110,7 +110,7 @@ static int handle_object(void *arg, struct camera_still_object *obj)
 	}
 	pthread_mutex_unlock(&mk->lock);
 	if (rc == 0 && out.dropped[0])
-		camera_event_post(mk->cam, "capture-dropped %s (captures_max)",
+		camera_event_post(mk->cam, "capture-dropped %s (captures/ full)",
 				  out.dropped);
 	return rc;
 }

@@ -20,7 +20,8 @@
     lock, capture, release;
   - rm captures/* empties the spool directory (its blocks counted before
     and after), which is private (0700) and gone after the unmount;
-  - -o captures_max=2 drops the oldest (capture-dropped line); a
+  - -o captures_max=2 drops the oldest (capture-dropped line), and so
+    does -o captures_max_mb=1 when the next still would not fit; a
     full-size still (6000x4000, ~10 MB) and RAW+JPEG (.JPG then .ARW of
     24 MiB) with -o captures_ram."""
 import errno
@@ -363,9 +364,34 @@ def main_full_size():
               int(s["captures_dropped_oldest"]) == 1, "status")
 
 
+def main_byte_bound():
+    """-o captures_max_mb=1 with stills of ~0.4 MB: three captures keep the
+    newest that fit in 1 MiB, the oldest dropped."""
+    opts = ["emu_small", "emu_still=%dx%d" % STILL, "captures_max_mb=1"]
+    with mounted(opts=opts) as (mp, _):
+        ev = EventsReader(mp)
+        names = []
+        for i in range(3):
+            check(ctl_write(mp, "capture", b"1\n") == 0, "capture %d" % i)
+            names.append(captures(mp)[-1])
+        s = status(mp)
+        listed = captures(mp)
+        sizes = [os.stat(os.path.join(mp, "captures", n)).st_size
+                 for n in listed]
+        check(s["captures_max_bytes"] == str(1 << 20), "captures_max_bytes")
+        check(int(s["captures_bytes"]) == sum(sizes) <= 1 << 20 and
+              listed == names[-len(listed):] and len(listed) < 3,
+              "byte bound: %s, %s bytes" % (listed, s["captures_bytes"]))
+        ev.wait_for("capture-dropped " + names[0])
+        log("captures_max_mb=1: %d of 3 stills kept (%s bytes)"
+            % (len(listed), s["captures_bytes"]))
+
+
 def main():
     main_mount()
     main_full_size()
+    if not alphafs_e2e.VIA_USB:  # fs-side only: once is enough
+        main_byte_bound()
 
 
 if __name__ == "__main__":
