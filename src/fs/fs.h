@@ -47,15 +47,6 @@
 #include "util/util.h"
 
 /*
- * Where info/device and info/status get the camera's side: text that the
- * callbacks append to out (a capped buffer; camera_info_format and
- * camera_status_format write it). Both are optional. device_text returns
- * < 0, having appended nothing, while there is no camera information (the
- * file then says so); without status_text, info/status counts the frames
- * the store saw. Neither may wait on the camera (the camera's snapshots
- * qualify): they are called from FUSE worker threads with no fs lock held.
- */
-/*
  * One control/ file, described by the program (fs/control.c serves it).
  * The callbacks get the program's arg (fs_config.control_arg) and the
  * entry; they run on FUSE worker threads, with no fs lock held, and must
@@ -103,6 +94,15 @@ bool fs_control_cancelled(struct fs_pending *p);
 #define FS_EVENT_LINE_MAX 256
 void fs_events_post(struct fs *fs, const char *line, size_t len);
 
+/*
+ * Where info/device and info/status get the camera's side: text that the
+ * callbacks append to out (a capped buffer; camera_info_format and
+ * camera_status_format write it). Both are optional. device_text returns
+ * < 0, having appended nothing, while there is no camera information (the
+ * file then says so); without status_text, info/status counts the frames
+ * the store saw. Neither may wait on the camera (the camera's snapshots
+ * qualify): they are called from FUSE worker threads with no fs lock held.
+ */
 struct fs_config {
 	struct frame_store *store; /* not owned; must outlive the fs */
 	int (*device_text)(void *arg, struct buf *out);

@@ -8,8 +8,9 @@
  *
  * To add a control file of another kind (a "capture" or "focus" button),
  * give mount_control_init one more entry: a struct fs_control whose
- * callbacks reach what serves it (see control.c's entries for the shape),
- * with `write` answering through fs_control_done when the work is done.
+ * callbacks reach what serves it (see mount_control.c's entries for the
+ * shape), with `write` answering through fs_control_done when the work is
+ * done. A line for /events (a capture complete) is camera_event_post.
  */
 #ifndef ALPHAFS_TOOLS_MOUNT_CONTROL_H
 #define ALPHAFS_TOOLS_MOUNT_CONTROL_H
