@@ -71,6 +71,7 @@ struct fs_captures {
 	uint64_t next_id;
 	char spool[PATH_CAP]; /* "" in memory */
 	uint64_t added, removed, dropped;
+	uint64_t changed_ns; /* CLOCK_REALTIME of the last add or remove */
 };
 
 /* ---- bytes ------------------------------------------------------------------- */
@@ -301,6 +302,7 @@ int fs_captures_add(struct fs *fs, const char *name, uint64_t mtime_ns,
 	ca->n++;
 	ca->bytes += len;
 	ca->added++;
+	ca->changed_ns = clock_wall_ns();
 	snprintf(out->name, sizeof(out->name), "%s", e->name);
 	pthread_mutex_unlock(&ca->lock);
 	while (old) {
@@ -356,6 +358,7 @@ int fs_captures_create(struct fs *fs)
 		}
 		/* mkdtemp makes it 0700: the stills are the user's alone */
 	}
+	ca->changed_ns = fs->start_wall_ns;
 	pthread_mutex_init(&ca->lock, NULL);
 	fs->captures = ca;
 	return 0;
@@ -381,6 +384,19 @@ void fs_captures_destroy(struct fs *fs)
 }
 
 /* ---- handlers ------------------------------------------------------------------ */
+
+uint64_t fs_captures_mtime(struct fs *fs)
+{
+	struct fs_captures *ca = fs->captures;
+	uint64_t t;
+
+	if (!ca)
+		return fs->start_wall_ns;
+	pthread_mutex_lock(&ca->lock);
+	t = ca->changed_ns;
+	pthread_mutex_unlock(&ca->lock);
+	return t;
+}
 
 bool fs_captures_ino(fuse_ino_t ino)
 {
@@ -522,6 +538,7 @@ void fs_captures_unlink(struct fs *fs, fuse_req_t req, const char *name)
 		if (e) {
 			remove_locked(ca, e);
 			ca->removed++;
+			ca->changed_ns = clock_wall_ns();
 		}
 		pthread_mutex_unlock(&ca->lock);
 	}

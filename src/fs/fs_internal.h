@@ -321,6 +321,9 @@ int fs_captures_create(struct fs *fs);
 /* Frees every still and removes the spool directory. */
 void fs_captures_destroy(struct fs *fs);
 bool fs_captures_ino(fuse_ino_t ino);
+/* The directory's mtime: when a still last came or went (no inotify on
+ * FUSE: scripts poll it). fs->lock not held. */
+uint64_t fs_captures_mtime(struct fs *fs);
 void fs_captures_lookup(struct fs *fs, fuse_req_t req, const char *name);
 void fs_captures_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
 void fs_captures_readdir(struct fs *fs, fuse_req_t req, size_t size,

@@ -126,7 +126,9 @@ static void fill_attr(struct fs *fs, const struct fs_node *n, pid_t pid,
 	st->st_blksize = 4096;
 	if (S_ISDIR(n->mode)) {
 		st->st_nlink = 2 + count_subdirs(fs, n->ino);
-		set_time(&st->st_mtim, fs->start_wall_ns);
+		set_time(&st->st_mtim, n->ino == FS_INO_CAPTURES
+					       ? fs_captures_mtime(fs)
+					       : fs->start_wall_ns);
 		st->st_ctim = st->st_mtim;
 		st->st_atim = st->st_mtim;
 		return;
