@@ -310,6 +310,13 @@ def check_rm(mp, spool_parent):
 
 def main_mount():
     tmp = tempfile.mkdtemp(prefix="alphafs-capt-")
+    try:
+        check_mount(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the control FIFOs
+
+
+def check_mount(tmp):
     spool_parent = os.path.join(tmp, "spool")
     os.mkdir(spool_parent)
     ec = EmuControl(os.path.join(tmp, "ctl"))
@@ -334,7 +341,6 @@ def main_mount():
         ec.close()
     check(not os.path.exists(spool), "spool left after the unmount")
     check(os.listdir(spool_parent) == [], "spool parent not empty")
-    shutil.rmtree(tmp)  # the control FIFOs
 
 
 def main_full_size():
