@@ -113,6 +113,7 @@ void camera_stop(struct camera *cam)
 	}
 	/* Requests that came in while the thread wound down. */
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
+	camera_still_fail(cam, ALPHAFS_ERR_CLOSED, "the camera was stopped");
 	camera_transport_close(cam);
 	camera_note_connected(cam, false, "stopped");
 	cam->started = false;
@@ -206,7 +207,8 @@ void camera_wait_until(struct camera *cam, uint64_t deadline_ns)
 
 	pthread_mutex_lock(&cam->lock);
 	while (!atomic_load(&cam->stop) && cam->queue.n == 0 &&
-	       !cam->readers_changed && clock_now_ns() < deadline_ns)
+	       !cam->readers_changed && !cam->still_pending &&
+	       clock_now_ns() < deadline_ns)
 		pthread_cond_timedwait(&cam->wake, &cam->lock, &ts);
 	pthread_mutex_unlock(&cam->lock);
 }
@@ -221,6 +223,22 @@ void camera_note_connected(struct camera *cam, bool connected, const char *why)
 	cam->status.connected = connected;
 	if (why)
 		snprintf(cam->status.why, sizeof(cam->status.why), "%s", why);
+	pthread_mutex_unlock(&cam->lock);
+}
+
+void camera_note_still(struct camera *cam, int rc, unsigned objects,
+		       unsigned drained, const char *why)
+{
+	pthread_mutex_lock(&cam->lock);
+	if (rc < 0) {
+		cam->status.still_failures++;
+		snprintf(cam->status.still_why, sizeof(cam->status.still_why),
+			 "%s", why && why[0] ? why : alphafs_strerror(rc));
+	} else {
+		cam->status.stills++;
+	}
+	cam->status.still_objects += objects;
+	cam->status.stills_drained += drained;
 	pthread_mutex_unlock(&cam->lock);
 }
 

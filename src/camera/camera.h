@@ -110,6 +110,11 @@ struct camera_status {
 	 * frames_captured: the mean USB transfer time of a frame). */
 	uint64_t frame_transfer_ns;
 	uint64_t rests, wakes; /* times live view paused and resumed */
+	uint64_t stills;	       /* still jobs that ended well */
+	uint64_t still_failures;       /* ... and that failed */
+	uint64_t still_objects;	       /* objects handed over */
+	uint64_t stills_drained;       /* stale images dropped first */
+	char still_why[ERR_DETAIL_MAX]; /* why the last failed still failed */
 	uint64_t props_reads;	       /* 0x9209 reads by the owner */
 	uint64_t control_writes;       /* control writes that succeeded */
 	uint64_t control_failed;       /* ... refused or failed */
@@ -186,6 +191,134 @@ struct camera_request {
  * thread; never waits on the camera. */
 int camera_submit(struct camera *cam, const struct camera_request *req);
 
+/* ---- stills (capture.c) -------------------------------------------------- */
+/*
+ * A still taken the protocol-2.00 way (dossier §4.5, §5.5), or the half
+ * press alone, run by the owner thread as a job between live-view polls.
+ * The job does one step (one to three transactions) at a time and lets the
+ * live view run in between, so the stream pauses only while the camera
+ * itself withholds frames (the exposure) or a download occupies the pipe.
+ *
+ * CAPTURE:
+ *   1. reads 0x9209; images left in the camera's buffer (0xD215 >= 0x8000)
+ *      are downloaded and discarded first (dossier §7.6: an image left
+ *      there would be delivered as this capture's), at most
+ *      CAMERA_STILL_DRAIN_MAX;
+ *   2. presses S1 (0xD2C1, unless a FOCUS_LOCK holds it) and S2 (0xD2C2);
+ *   3. unless FocusMode (0x500A) is manual, waits up to focus_timeout_ms
+ *      for FocusFound (0xD213) 2 or 3, then goes on either way;
+ *   4. releases S2 then S1 (also after any failure once pressed);
+ *   5. waits up to announce_timeout_ms for 0xD215 >= 0x8000, reading
+ *      0x9209 every CAMERA_STILL_POLL_MS and at once on an event (C201,
+ *      or C203 for 0xD215). An ObjectAdded event alone is never taken as
+ *      "ready": some bodies send it before the image is in memory, and a
+ *      download then crashes them (libgphoto2 #981, #1082);
+ *   6. downloads every object (GetObjectInfo + GetObject of 0xFFFFC001,
+ *      re-reading 0xD215 after each: for RAW+JPEG the JPEG, then the ARW),
+ *      handing each to ops.object, at most CAMERA_STILL_OBJECTS_MAX.
+ * FOCUS_LOCK: presses S1 and waits up to focus_timeout_ms for focus (done
+ * at once in manual focus); S1 stays held until a FOCUS_RELEASE or a
+ * CAPTURE (which then skips its own half press and releases it).
+ * FOCUS_RELEASE: releases S1.
+ */
+enum camera_still_kind {
+	CAMERA_STILL_CAPTURE,
+	CAMERA_STILL_FOCUS_LOCK,
+	CAMERA_STILL_FOCUS_RELEASE,
+};
+
+#define CAMERA_STILL_DRAIN_MAX 8
+#define CAMERA_STILL_OBJECTS_MAX 4
+#define CAMERA_STILL_POLL_MS 100
+/* Defaults: the focus wait of a capture (libgphoto2's), of a focus lock,
+ * and the announcement wait on top of the exposure time (0xD20D; BULB
+ * counts as 30 s). */
+#define CAMERA_STILL_FOCUS_MS 1000
+#define CAMERA_STILL_FOCUS_LOCK_MS 3000
+#define CAMERA_STILL_ANNOUNCE_MS 10000
+#define CAMERA_STILL_NAME_MAX 64
+
+/* One object a capture produced. */
+struct camera_still_object {
+	/* The camera's file name made safe for a directory entry
+	 * (camera_still_name): "DSC01234.JPG". */
+	char name[CAMERA_STILL_NAME_MAX];
+	uint16_t format; /* PTP_OFC_JPEG 0x3801, SONY_OFC_ARW 0xB101, ... */
+	/* CaptureDate as the camera sent it ("20240501T123456"), and its
+	 * time read as the host's local time (0 when unreadable). */
+	char capture_date[24];
+	int64_t capture_time;
+	uint32_t width, height; /* from the ObjectInfo, 0 when not given */
+	uint64_t wall_ns;	/* CLOCK_REALTIME when the download ended */
+	/* The bytes (len as the data phase had them). The callee owns them
+	 * after the call: mem_free them, or keep them. */
+	uint8_t *data;
+	size_t len;
+};
+
+struct camera_still_result {
+	int rc;			  /* 0, or the error (see camera_still_submit) */
+	char why[ERR_DETAIL_MAX]; /* one line when rc < 0 */
+	unsigned objects;	  /* handed to ops.object */
+	unsigned drained;	  /* stale images discarded before the shot */
+	bool focus_found;	  /* 0xD213 said focused before the release */
+	bool manual_focus;	  /* FocusMode was manual: no focus wait */
+};
+
+struct camera_still_ops {
+	/* CAPTURE: each object in the camera's order, on the owner thread.
+	 * Takes obj->data. Must not block for long (write the bytes to a
+	 * local spool file, or hand them to another thread). Returns 0, or
+	 * < 0 to end the capture with that code (objects still in the
+	 * camera are then downloaded and dropped, so none is left there). */
+	int (*object)(void *arg, struct camera_still_object *obj);
+	/* Exactly once at the end, on the owner thread (also for CLOSED and
+	 * NO_DEVICE); res is valid during the call. May submit again. */
+	void (*done)(void *arg, const struct camera_still_result *res);
+	void *arg;
+};
+
+struct camera_still_request {
+	enum camera_still_kind kind;
+	unsigned focus_timeout_ms;    /* 0: the default for the kind */
+	unsigned announce_timeout_ms; /* 0: CAMERA_STILL_ANNOUNCE_MS + exposure */
+	struct camera_still_ops ops;
+};
+
+/*
+ * Hands a still job to the owner thread. Returns 0 when accepted (ops.done
+ * is then called exactly once), BUSY while another still job is accepted
+ * and not done, CLOSED when the camera is not running, INVALID for a NULL
+ * ops.done, an unknown kind, or a CAPTURE without ops.object. Any thread;
+ * never waits on the camera.
+ *
+ * Results in done: 0; PTP_RESPONSE when the camera refused a button
+ * (why: "shutter full press (0xD2C2): camera answered GeneralError
+ * (0x2002)"); TIMEOUT when no image was announced in time ("no image
+ * announced within 10160 ms (0xD215 = 0x0000)") or, for FOCUS_LOCK, no
+ * focus was found; BUSY when the buffer could not be emptied first, or
+ * stayed "processing" (0xD215 = 1); MALFORMED for an unreadable
+ * ObjectInfo; a transport error (the session is then recovered by the
+ * owner); NO_DEVICE when the camera went away; CLOSED on camera_stop; or
+ * what ops.object returned.
+ */
+int camera_still_submit(struct camera *cam, const struct camera_still_request *req);
+
+/*
+ * The directory-entry-safe name of a captured object (pure, untrusted
+ * input): the camera's file name with anything but letters, digits, '.',
+ * '-' and '_' replaced by '_', leading dots dropped, at most
+ * CAMERA_STILL_NAME_MAX - 1 bytes; when nothing is left,
+ * "STILL<seq>.<JPG|ARW|BIN>" by format. Always NUL-terminated.
+ */
+void camera_still_name(const char *camera_name, uint16_t format, unsigned seq,
+		       char *out, size_t cap);
+/*
+ * Reads a PTP date "YYYYMMDDThhmmss" (optionally followed by ".s", "Z" or
+ * "+hhmm", which are ignored: Sony sends none) as the host's local time.
+ * Returns 0 with *unix_s set, or MALFORMED. Pure apart from the time zone.
+ */
+int camera_still_date(const char *s, int64_t *unix_s);
 /* ---- events ------------------------------------------------------------ */
 /*
  * Where the camera's event lines go (the events file): fn(arg, line, len)

@@ -100,6 +100,38 @@ struct camera_warmup {
 	uint64_t next_ns;   /* next 0xD221 read or recheck */
 };
 
+/* The still job (capture.c), owner thread only. */
+enum camera_still_step {
+	STILL_IDLE,
+	STILL_START,	/* read 0x9209 */
+	STILL_SETTLE,	/* 0xD215 = 1 before the shot: wait */
+	STILL_DRAIN,	/* a stale image to take and drop */
+	STILL_PRESS,	/* S1 (unless held), S2 */
+	STILL_FOCUS,	/* wait for 0xD213 */
+	STILL_RELEASE,	/* S2 up, S1 up */
+	STILL_ANNOUNCE, /* wait for 0xD215 >= 0x8000 */
+	STILL_DOWNLOAD, /* GetObjectInfo + GetObject */
+	STILL_MORE,	/* RAW+JPEG: wait for the second object */
+};
+
+struct camera_still_job {
+	enum camera_still_step step;
+	struct camera_still_request req;
+	struct camera_still_result res;
+	uint64_t next_ns;     /* no step before */
+	uint64_t deadline_ns; /* of the current wait */
+	bool pressed_s1, pressed_s2; /* to release */
+	bool event_object;    /* C201 seen (bodies without 0xD215) */
+	bool waited_more;
+	unsigned expected;    /* objects 0x5004 promises */
+	unsigned downloaded;  /* objects taken, dropped ones included */
+	uint64_t exposure_ms; /* from 0xD20D */
+	unsigned announce_ms;
+	int abort_rc;	      /* ops.object refused: drop the rest */
+	int failed_rc;	      /* S2 refused: release, then report */
+	char failed_why[ERR_DETAIL_MAX];
+};
+
 /* ---- walk.c: the write-walk state machine (pure) ---------------------- */
 enum camera_walk_action {
 	CAMERA_WALK_WAIT,	/* nothing to send now (read again later) */
@@ -182,6 +214,9 @@ struct camera {
 	struct sony_ext_info ext;
 	char serial[64];	  /* the body to reconnect to (same serial) */
 	uint64_t transactions_base; /* counts of sessions before this one */
+	struct camera_still_job still; /* capture.c */
+	bool s1_held;		       /* a FOCUS_LOCK holds the half press */
+	unsigned still_seq;	       /* for names the camera did not give */
 
 	pthread_t thread;
 	bool thread_started;
@@ -196,6 +231,9 @@ struct camera {
 	bool readers_changed; /* ... since the owner last looked */
 	uint64_t readers_gone_ns; /* when the last reader went */
 	struct camera_queue queue;
+	bool still_busy;    /* a still job is accepted and not done */
+	bool still_pending; /* ... and waits for the owner to take it */
+	struct camera_still_request still_req;
 	struct camera_info info;
 	bool info_valid;
 	struct camera_status status;
@@ -252,7 +290,7 @@ bool camera_queue_pop(struct camera *cam, struct camera_request *out);
 /* Fails every queued request with code (NO_DEVICE, CLOSED). */
 void camera_queue_fail_all(struct camera *cam, int code);
 /* Waits until deadline_ns (CLOCK_MONOTONIC), a request, a change of
- * readers or stop. */
+ * readers, a still job or stop. */
 void camera_wait_until(struct camera *cam, uint64_t deadline_ns);
 static inline bool camera_stopping(struct camera *cam)
 {
@@ -268,6 +306,10 @@ void camera_note_schedule(struct camera *cam, const struct camera_sched *s);
 bool camera_readers_get(struct camera *cam, uint64_t *gone_ns);
 /* A rest began (true) or ended. */
 void camera_note_rest(struct camera *cam, bool resting);
+/* A still job ended with rc, objects delivered and stale ones dropped;
+ * why: the reason of a failure, kept for info/status. */
+void camera_note_still(struct camera *cam, int rc, unsigned objects,
+		       unsigned drained, const char *why);
 void camera_note_props(struct camera *cam, bool mismatch, bool cut_short);
 
 /* ---- warmup.c ---------------------------------------------------------- */
@@ -286,6 +328,21 @@ enum camera_warmup_step camera_warmup_step(struct camera *cam,
 /* The first frame came: live view is on. */
 void camera_warmup_done(struct camera *cam, struct camera_warmup *w);
 
+/* ---- capture.c (owner thread) -------------------------------------------- */
+/* Takes a submitted job when idle and runs its next step if due. Returns
+ * 0, or the transport error a step hit (the job is finished; the loop
+ * then recovers the session, or goes disconnected on NO_DEVICE). */
+int camera_still_step(struct camera *cam, uint64_t now);
+/* When the next step is due: UINT64_MAX with no job, 0 when one was just
+ * submitted. */
+uint64_t camera_still_next_ns(struct camera *cam);
+/* A job is running (a long exposure withholds live view: no stall). */
+bool camera_still_active(struct camera *cam);
+/* An event from the interrupt pipe: a hint to read 0x9209 now. */
+void camera_still_event(struct camera *cam, const struct ptp_event *ev);
+/* Fails the running and the submitted job with code (NO_DEVICE, CLOSED),
+ * and forgets a held half press (the session is gone). */
+void camera_still_fail(struct camera *cam, int code, const char *why);
 /* ---- props.c (owner thread unless said) ---------------------------------- */
 /* One round of property work between two frames: a read when due (C203,
  * the slow refresh, a write waiting), then the next action of the active

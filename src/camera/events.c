@@ -84,6 +84,7 @@ int camera_events_drain(struct camera *cam)
 		rc = ptp_event_read(&cam->s, &ev, 0);
 		if (rc < 0)
 			return rc;
+		camera_still_event(cam, &ev); /* a hint for a still job */
 		camera_event_handle(cam, &ev);
 	}
 	return rc;

@@ -162,6 +162,12 @@ void camera_status_format(const struct camera_status *cs, struct buf *out)
 			   : 0);
 	buf_printf(out, "live_view_rests: %" PRIu64 "\n", cs->rests);
 	buf_printf(out, "live_view_wakes: %" PRIu64 "\n", cs->wakes);
+	buf_printf(out, "stills: %" PRIu64 "\n", cs->stills);
+	buf_printf(out, "still_failures: %" PRIu64 "\n", cs->still_failures);
+	buf_printf(out, "still_objects: %" PRIu64 "\n", cs->still_objects);
+	buf_printf(out, "stills_drained: %" PRIu64 "\n", cs->stills_drained);
+	buf_printf(out, "still_why: %s\n",
+		   cs->still_why[0] ? cs->still_why : "-");
 	buf_printf(out, "props_reads: %" PRIu64 "\n", cs->props_reads);
 	buf_printf(out, "control_writes: %" PRIu64 "\n", cs->control_writes);
 	buf_printf(out, "control_writes_failed: %" PRIu64 "\n",

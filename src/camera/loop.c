@@ -78,6 +78,7 @@ static void go_disconnected(struct camera *cam, struct loop *L, const char *why)
 	camera_note_connected(cam, false, why);
 	frame_store_set_state(cam->store, FRAME_STORE_DISCONNECTED, why);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_NO_DEVICE);
+	camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE, why);
 	camera_props_drop(cam, ALPHAFS_ERR_NO_DEVICE, true);
 	camera_event_post(cam, "disconnected %s", why);
 	L->next_reopen_ns = clock_now_ns() + CAMERA_REOPEN_WAIT_MS * NS_PER_MS;
@@ -112,6 +113,7 @@ static void recover(struct camera *cam, struct loop *L, const char *what)
 			break;
 	}
 	if (rc == 0) {
+		cam->s1_held = false; /* a new session */
 		/* A write in the middle of a walk does not survive the reset;
 		 * the values it read do. */
 		camera_props_drop(cam, ALPHAFS_ERR_IO, false);
@@ -190,9 +192,10 @@ static void on_no_frame(struct camera *cam, struct loop *L, uint64_t now)
 	char why[ERR_DETAIL_MAX];
 	uint64_t idle_ms = (now - L->progress_ns) / NS_PER_MS;
 
-	if (L->warm.active) {
+	if (L->warm.active || camera_still_active(cam)) {
 		/* Refusals while live view comes up are the warm-up's
-		 * business (warmup.c), not a stall. */
+		 * business (warmup.c), not a stall; while a still is taken
+		 * the body withholds frames for the exposure (up to 30 s). */
 		L->progress_ns = now;
 		return;
 	}
@@ -359,14 +362,36 @@ static bool frames_flowing(const struct loop *L, uint64_t now)
 }
 
 /* Waits until deadline, or sooner when the property work is due and
- * need not wait for a frame (a request or stop ends the wait early too). */
+ * need not wait for a frame, or the still job's next step is due (a
+ * request or stop ends the wait early too). */
 static void wait_for(struct camera *cam, struct loop *L, uint64_t deadline)
 {
 	uint64_t props = camera_props_next_ns(cam);
+	uint64_t still = camera_still_next_ns(cam);
 
 	if (frames_flowing(L, clock_now_ns()) && !L->after_frame)
 		props = UINT64_MAX;
+	if (still < deadline)
+		deadline = still;
 	camera_wait_until(cam, props < deadline ? props : deadline);
+}
+
+/* The still job's next step, when due; a transport failure in it is
+ * handled as one in a request. */
+static void run_still(struct camera *cam, struct loop *L)
+{
+	int rc;
+
+	if (!cam->session_ready) {
+		camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE,
+				  "no camera session for the still");
+		return;
+	}
+	rc = camera_still_step(cam, clock_now_ns());
+	if (cam->t && rc == ALPHAFS_ERR_NO_DEVICE)
+		go_disconnected(cam, L, "camera gone during a still capture");
+	else if (cam->t && cam->s.desynced)
+		recover(cam, L, "a still capture left the session out of step");
 }
 
 /*
@@ -441,10 +466,15 @@ void *camera_owner_main(void *arg)
 		if (camera_stopping(cam))
 			break;
 		if (!cam->t) {
+			camera_still_fail(cam, ALPHAFS_ERR_NO_DEVICE,
+					  "the camera is disconnected");
 			reconnect_step(cam, &L);
 			continue;
 		}
 		props_round(cam, &L);
+		if (!cam->t)
+			continue;
+		run_still(cam, &L);
 		if (!cam->t)
 			continue;
 		if (rest_step(cam, &L))
@@ -464,5 +494,6 @@ void *camera_owner_main(void *arg)
 	flush_counters(cam, &L);
 	camera_queue_fail_all(cam, ALPHAFS_ERR_CLOSED);
 	camera_props_drop(cam, ALPHAFS_ERR_CLOSED, true);
+	camera_still_fail(cam, ALPHAFS_ERR_CLOSED, "the camera was stopped");
 	return NULL;
 }

@@ -25,6 +25,7 @@
 #define SIZE_MIN 64
 #define SIZE_MAX_PX 4096
 #define QUALITY_MAX 100
+#define RAW_MIN 64
 #define NS_PER_S 1000000000ull
 #define NS_PER_MS 1000000ull
 #define CANCEL_BUSY_MS 20 /* Get Device Status answers Busy this long */
@@ -70,6 +71,11 @@ static bool config_fix(struct emu_config *c)
 	c->width = c->width ? c->width : DEFAULT_WIDTH;
 	c->height = c->height ? c->height : DEFAULT_HEIGHT;
 	c->jpeg_quality = c->jpeg_quality ? c->jpeg_quality : DEFAULT_QUALITY;
+	c->still_width = c->still_width ? c->still_width : EMU_STILL_WIDTH;
+	c->still_height = c->still_height ? c->still_height : EMU_STILL_HEIGHT;
+	c->still_quality = c->still_quality ? c->still_quality
+					    : EMU_STILL_QUALITY;
+	c->raw_bytes = c->raw_bytes ? c->raw_bytes : EMU_RAW_BYTES;
 	c->serial[sizeof(c->serial) - 1] = '\0';
 	c->model[sizeof(c->model) - 1] = '\0';
 	return c->fps <= FPS_MAX && c->width >= WIDTH_MIN &&
@@ -77,6 +83,12 @@ static bool config_fix(struct emu_config *c)
 	       c->height <= SIZE_MAX_PX && c->jpeg_quality <= QUALITY_MAX &&
 	       c->warmup_ms <= EMU_WARMUP_MAX_MS &&
 	       c->jitter_us <= EMU_JITTER_MAX_US &&
+	       c->still_width >= EMU_STILL_MIN_PX &&
+	       c->still_width <= EMU_STILL_MAX_PX &&
+	       c->still_height >= EMU_STILL_MIN_PX &&
+	       c->still_height <= EMU_STILL_MAX_PX &&
+	       c->still_quality <= QUALITY_MAX && c->raw_bytes >= RAW_MIN &&
+	       c->raw_bytes <= EMU_RAW_BYTES_MAX &&
 	       c->step_ms <= EMU_STEP_MAX_MS;
 }
 
@@ -92,6 +104,8 @@ static void faults_reset(struct emu_camera *cam, const struct emu_faults *f)
 		cam->fs.f = *f;
 	cam->fs.busy_left = cam->fs.f.busy;
 	cam->fs.not_ready_left = cam->fs.f.not_ready;
+	cam->fs.capture_fail_left = cam->fs.f.capture_fail;
+	cam->fs.lost_left = cam->fs.f.capture_lost;
 	cam->fs.rng = cam->cfg.seed;
 }
 
@@ -123,6 +137,10 @@ struct emu_camera *emu_camera_create(const struct emu_config *cfg)
 	emu_props_apply_mode(cam);
 	cam->plugged = true;
 	faults_reset(cam, &cam->cfg.faults);
+	if (emu_still_init(cam) < 0) {
+		emu_camera_destroy(cam);
+		return NULL;
+	}
 	return cam;
 }
 
@@ -135,8 +153,8 @@ void emu_camera_destroy(struct emu_camera *cam)
 	emu_inq_clear(&cam->inq);
 	emu_outasm_finish(&cam->out);
 	emu_pattern_destroy(cam->pattern);
+	emu_still_finish(cam);
 	sony_props_finish(&cam->props);
-	mem_free(cam->held);
 	pthread_cond_destroy(&cam->cond);
 	pthread_mutex_destroy(&cam->lock);
 	mem_free(cam);
@@ -215,8 +233,6 @@ void emu_camera_close_session(struct emu_camera *cam)
 
 static void do_unplug(struct emu_camera *cam)
 {
-	struct ptp_prop_desc *d;
-
 	cam->plugged = false;
 	emu_inq_clear(&cam->inq);
 	emu_outasm_reset(&cam->out);
@@ -224,16 +240,9 @@ static void do_unplug(struct emu_camera *cam)
 	cam->in_halted = false;
 	cam->ev_n = 0;
 	cam->nactions = 0;
-	cam->s1_down = cam->s2_down = false;
 	cam->lv_delivered = false; /* power cycled */
 	emu_camera_close_session(cam);
-	/* "Just USB reconnection helps" for a stale image (dossier §7.6). */
-	mem_free(cam->held);
-	cam->held = NULL;
-	cam->held_len = 0;
-	d = emu_model_prop(&cam->props, SONY_DPC_OBJECT_IN_MEMORY);
-	if (d)
-		d->current.u = 0;
+	emu_still_unplug(cam);
 	pthread_cond_broadcast(&cam->cond);
 }
 

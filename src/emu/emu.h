@@ -75,6 +75,12 @@ struct emu_faults {
 	bool warmup_denied;	  /* warm-up answers AccessDenied, not 0x2009 */
 	bool liveview_stuck;	  /* live view never comes up (0xD221 stays 0) */
 	bool no_liveview;	  /* no live view in this mode (0xD221 = 2) */
+	/* Stills (still.c): */
+	unsigned capture_fail;	  /* next N full presses answer GeneralError */
+	unsigned capture_lost;	  /* next N shots never reach the buffer */
+	bool object_added_early;  /* C201 before 0xD215 >= 0x8000 (lgp#981) */
+	bool no_capture_event;	  /* no C201 at all: 0xD215 only */
+	bool stale_image;	  /* an image waits in RAM from the start */
 };
 
 /* Parses spec into *out (zeroed first). INVALID with a message in err
@@ -95,6 +101,15 @@ const char *emu_fault_help(void);
  * (firmware and encoder timing; a guess: no real body's was measured). */
 #define EMU_JITTER_DEFAULT_US 1000
 #define EMU_JITTER_MAX_US 20000
+/* Stills: the a6300's largest JPEG (L, 3:2) at quality 90, about 10 MB
+ * of real JPEG; an ARW of a 24 MP body, about 24 MB. */
+#define EMU_STILL_WIDTH 6000
+#define EMU_STILL_HEIGHT 4000
+#define EMU_STILL_QUALITY 90
+#define EMU_RAW_BYTES (24u * 1024 * 1024)
+#define EMU_STILL_MAX_PX 8192
+#define EMU_STILL_MIN_PX 16
+#define EMU_RAW_BYTES_MAX (60u * 1024 * 1024)
 /* A 0x9207 step shows this long after it was sent (the camera applies it
  * asynchronously: ~0.7 s on an SLT-A58, dossier §5.5). */
 #define EMU_STEP_DEFAULT_MS 300
@@ -120,8 +135,17 @@ struct emu_config {
 	 * walk many notches set a small value and say so. */
 	unsigned step_ms;
 	/* A focus-frame block after the JPEG, announced by the dataset's
-	 * header (offset and size at bytes 8 and 12). */
+	 * header (offset and size at bytes 8 and 12): in Sony's
+	 * FocalFrameInfo layout (sony/focus.c), its AF points Focused while
+	 * the body has found focus; with focus_opaque, 51 to 105 bytes in
+	 * no known layout instead. */
 	bool focus_frames;
+	bool focus_opaque;
+	/* Stills (0 = the defaults above): the JPEG's size and quality
+	 * (16..EMU_STILL_MAX_PX a side), the ARW's bytes for RAW and
+	 * RAW+JPEG (64..EMU_RAW_BYTES_MAX). */
+	unsigned still_width, still_height, still_quality;
+	uint32_t raw_bytes;
 	char serial[33];       /* "" = default 32-character serial */
 	char model[32];	       /* "" = "ILCE-6300" */
 	uint32_t seed;	       /* for garbage faults; 0 = fixed default */
@@ -136,7 +160,9 @@ struct emu_camera;
  * cannot be set up, or for an out-of-range cfg (fps > 240, width outside
  * 128..4096, height outside 64..4096 or below twice the frame marker's
  * rows, quality > 100, warmup_ms > EMU_WARMUP_MAX_MS, jitter_us >
- * EMU_JITTER_MAX_US). */
+ * EMU_JITTER_MAX_US, stills or raw_bytes out of their ranges). The still
+ * picture is encoded at the first half-press, not here (with the
+ * stale-image fault: here). */
 struct emu_camera *emu_camera_create(const struct emu_config *cfg);
 /* Frees the camera; NULL is a no-op. No other thread may still use it. */
 void emu_camera_destroy(struct emu_camera *cam);
@@ -237,6 +263,8 @@ struct emu_stats {
 	uint64_t warmup_refusals;  /* live-view polls refused while warming up */
 	uint64_t frames_encoded_late; /* not rendered ahead: encoded when
 					 asked, so answered late */
+	uint64_t stills;	   /* shots that reached the RAM buffer */
+	uint64_t objects_sent;	   /* 0xFFFFC001 objects downloaded whole */
 };
 void emu_camera_get_stats(struct emu_camera *cam, struct emu_stats *out);
 

@@ -225,8 +225,9 @@ struct emu_event {
 
 enum emu_action_kind {
 	EMU_ACT_STEP,	 /* apply a 0x9207 step */
-	EMU_ACT_FOCUS,	 /* S1 held: focus found */
-	EMU_ACT_CAPTURE, /* S2 pressed: image into the RAM buffer */
+	EMU_ACT_FOCUS,	 /* S1 held: focus found (still.c) */
+	EMU_ACT_EXPOSED, /* the shutter closed and the sensor is read */
+	EMU_ACT_STORED,	 /* processed: the image is in the RAM buffer */
 };
 
 struct emu_action {
@@ -248,6 +249,49 @@ struct emu_fault_state {
 	bool hang_pending;   /* first frame sent: next transaction hangs */
 	bool hung;	     /* no answers until Device Reset */
 	uint32_t rng;
+	unsigned capture_fail_left; /* capture-fail: shots still to refuse */
+	unsigned lost_left;	    /* capture-lost: shots still to lose */
+};
+
+/* ---- still.c, still_image.c: stills ------------------------------------- */
+/* The shared picture every shot's JPEG is made of (still_image.c). */
+struct emu_still_image;
+struct emu_still_image *emu_still_image_create(unsigned w, unsigned h,
+					       unsigned quality);
+/* Joins the encoder if it runs; NULL-safe. */
+void emu_still_image_destroy(struct emu_still_image *img);
+/* Starts encoding once (later calls do nothing): on the caller's thread
+ * when `here` or the picture is small, else on a thread of its own. */
+void emu_still_image_start(struct emu_still_image *img, bool here);
+/* The JPEG once encoded (valid until destroy), else NULL with *failed
+ * saying whether it never will be. Any thread. */
+const uint8_t *emu_still_image_get(struct emu_still_image *img, size_t *len,
+				   bool *failed);
+
+/* Images the body's RAM buffer holds at 0xFFFFC001 (a new shot is
+ * refused with DeviceBusy when it is full). */
+#define EMU_OBJECTS_MAX 8
+
+struct emu_object {
+	uint8_t *data; /* owned */
+	size_t len;
+	uint16_t format; /* PTP_OFC_JPEG or SONY_OFC_ARW */
+	char name[16];	 /* "DSC00001.JPG" */
+	char date[16];	 /* "YYYYMMDDThhmmss" (UTC) */
+	unsigned width, height;
+};
+
+struct emu_still {
+	struct emu_still_image *image;
+	struct emu_object ram[EMU_OBJECTS_MAX]; /* [0] is what C001 gives */
+	unsigned nram;
+	unsigned processing;   /* shots between exposure and buffer */
+	bool s1_down, s2_down;
+	bool shutter_pending;  /* S2 held, waiting for focus */
+	bool exposing;	       /* live view withheld until expose_end_ns */
+	bool bulb;
+	uint64_t expose_end_ns;
+	unsigned shots;	       /* file number of the newest shot */
 };
 
 typedef uint64_t emu_clock_fn(void *arg);
@@ -281,7 +325,6 @@ struct emu_camera {
 	uint32_t answered_tid;	  /* last command answered (stray data) */
 
 	struct sony_prop_table props;
-	bool s1_down, s2_down;
 
 	struct emu_pattern *pattern;
 	struct emu_sensor sensor; /* frame clock (sensor.c) */
@@ -290,9 +333,7 @@ struct emu_camera {
 	bool paused;
 	bool lv_delivered;	  /* a live-view frame went out since plug-in */
 
-	uint8_t *held;		  /* captured image at 0xFFFFC001 */
-	size_t held_len;
-	unsigned shots;
+	struct emu_still still;	  /* stills (still.c) */
 
 	struct emu_fault_state fs;
 	struct emu_stats stats;
@@ -324,8 +365,9 @@ void emu_tx_begin(struct buf *c);
 struct emu_xfer *emu_tx_queue_data(struct emu_tx *t, struct buf *c);
 /* Queues n bytes as t's data container. */
 void emu_tx_send(struct emu_tx *t, const void *p, size_t n);
-/* Queues t's response with code rc and no parameters. */
+/* Queues t's response with code rc and no parameters / one parameter. */
 void emu_tx_respond(struct emu_tx *t, uint16_t rc);
+void emu_tx_respond_param(struct emu_tx *t, uint16_t rc, uint32_t p1);
 /* GetObject(0xFFFFC002) (liveview.c). */
 void emu_liveview_poll(struct emu_tx *t);
 /* Starts the live-view warm-up (SDIOConnect phase 3 done). */
@@ -335,6 +377,33 @@ void emu_liveview_start(struct emu_camera *cam, uint64_t now);
 #define EMU_LV_STATUS_NONE 2
 /* The 0xD221 LiveViewStatus value at time now. */
 uint8_t emu_liveview_status(const struct emu_camera *cam, uint64_t now);
+
+/* Property values of the model (responder.c): current value as a signed
+ * number (0 for an unknown code); set, with a C203 event when notify. */
+int64_t emu_camera_prop(struct emu_camera *cam, uint16_t code);
+void emu_camera_prop_set(struct emu_camera *cam, uint16_t code, int64_t v,
+			 bool notify);
+
+/* still.c, called with the lock held. */
+int emu_still_init(struct emu_camera *cam); /* after props and faults */
+void emu_still_finish(struct emu_camera *cam);
+/* Power gone: the RAM buffer and the buttons' state with it. */
+void emu_still_unplug(struct emu_camera *cam);
+/* S1, S2 or RequestOneShooting pressed (down) or released; returns the
+ * response code for the 0x9207/0x9205. */
+uint16_t emu_still_button(struct emu_camera *cam, uint16_t code, bool down);
+/* A due FOCUS, EXPOSED or STORED action. */
+void emu_still_action(struct emu_camera *cam, const struct emu_action *a);
+/* GetObjectInfo / GetObject / GetPartialObject of 0xFFFFC001: true when
+ * answered (or the body crashed: no answer), false when there is no
+ * object (the caller answers InvalidObjectHandle). */
+bool emu_still_object_info(struct emu_tx *t);
+bool emu_still_get_object(struct emu_tx *t);
+bool emu_still_get_partial(struct emu_tx *t, uint32_t off, uint32_t max);
+/* An object waits at 0xFFFFC001. */
+bool emu_still_waiting(const struct emu_camera *cam);
+/* The sensor is exposing: live view has no new frame. */
+bool emu_still_withholds(const struct emu_camera *cam);
 
 /* Responder entry point: one whole host container (lock held). Returns
  * false when the container is a protocol violation that halts OUT. */

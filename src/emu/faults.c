@@ -50,6 +50,11 @@ static const struct fault_def fault_defs[] = {
 	{ "warmup-denied", FAULT_FLAG, FIELD(warmup_denied) },
 	{ "liveview-stuck", FAULT_FLAG, FIELD(liveview_stuck) },
 	{ "no-liveview", FAULT_FLAG, FIELD(no_liveview) },
+	{ "capture-fail", FAULT_COUNT, FIELD(capture_fail) },
+	{ "capture-lost", FAULT_COUNT, FIELD(capture_lost) },
+	{ "object-added-early", FAULT_FLAG, FIELD(object_added_early) },
+	{ "no-capture-event", FAULT_FLAG, FIELD(no_capture_event) },
+	{ "stale-image", FAULT_FLAG, FIELD(stale_image) },
 };
 
 static const char fault_help[] =
@@ -101,7 +106,20 @@ static const char fault_help[] =
 	"                     0xD221 LiveViewStatus stays 0 and polls answer\n"
 	"                     0x2009 (a body showing a menu)\n"
 	"  no-liveview        the body has no live view in this mode: 0xD221\n"
-	"                     reads 2 and polls answer 0x2009\n";
+	"                     reads 2 and polls answer 0x2009\n"
+	"  capture-fail=N     the next N full presses (0x9207 S2) answer\n"
+	"                     GeneralError 0x2002 and no still is taken\n"
+	"  capture-lost=N     the next N stills are exposed but never reach\n"
+	"                     the buffer: 0xD215 goes back to 0, no C201\n"
+	"  object-added-early C201 ObjectAdded comes when the exposure ends,\n"
+	"                     before 0xD215 reads 0x8000 or more; asking for\n"
+	"                     0xFFFFC001 then crashes the body until a Device\n"
+	"                     Reset (A7 II/III with live view: libgphoto2\n"
+	"                     #981, #1082)\n"
+	"  no-capture-event   no C201 for a still: only 0xD215 says it is\n"
+	"                     there (events can be missed, dossier §6)\n"
+	"  stale-image        a still nobody downloaded waits at 0xFFFFC001\n"
+	"                     from power-on (dossier §7.6)\n";
 
 const char *emu_fault_help(void)
 {

@@ -17,8 +17,19 @@ static const uint32_t lv_offsets[] = { 0x80, 0x88, 0xA0 };
 #define LV_OFFSET_MAX 0xA0
 #define LV_STRAY_SOI_AT 32	/* A7R II quirk, gp#389: FF D8 before the JPEG */
 #define LV_STRAY_EOI_AT 48	/* and an FF D9 too: nothing may scan */
-#define FOCUS_MIN 51		/* focus-frame block: 51..105 bytes seen */
+#define FOCUS_MIN 51		/* opaque focus-frame block: 51..105 bytes */
 #define FOCUS_SPAN 55
+#define FOCUS_AF_MAX 3		/* AF points in a FocalFrameInfo block */
+#define FOCUS_DEN 1024		/* its position denominators */
+#define FOCUS_BOX 48
+#define FOCUS_FACE_EVERY 4
+#define FOCUS_VERSION 100	/* 1.00: AF points only */
+#define FOCUS_VERSION_FACES 101
+#define FOCUS_TYPE_WIDE 3
+#define FOCUS_FACE_DETECTED 1
+#define FOCUS_STATE_NOT 1
+#define FOCUS_STATE_FOCUSED 2
+#define FOCUS_FOUND_OK 2	/* 0xD213 FocusFound: focused */
 #define TRAIL_EVERY 3		/* unannounced bytes after every 3rd JPEG */
 #define PAD_EVERY 2		/* every 2nd JPEG: size padded past the EOI */
 #define PAD_ROUND 128		/* ... to a multiple of this (RX100M7) */
@@ -98,6 +109,49 @@ static void put_reserved(const struct emu_camera *cam, uint64_t n,
 	}
 }
 
+/*
+ * A focus-frame block in the FocalFrameInfo layout (sony/focus.c): one to
+ * three AF points that wander with the frame number, Focused while the
+ * body has found focus (0xD213 = 2) and NotFocused otherwise; every
+ * fourth frame is version 1.01 with one detected face and an empty
+ * tracking section.
+ */
+static void put_focus_block(struct emu_camera *cam, uint64_t n, struct buf *c)
+{
+	struct sony_focus_frame af[FOCUS_AF_MAX], face[1];
+	struct sony_focus_section sec[SONY_FOCUS_KINDS] = {
+		{ .x_den = FOCUS_DEN, .y_den = FOCUS_DEN },
+		{ .x_den = FOCUS_DEN, .y_den = FOCUS_DEN, .count = 1 },
+		{ .x_den = FOCUS_DEN, .y_den = FOCUS_DEN },
+	};
+	const struct sony_focus_frame *frames[SONY_FOCUS_KINDS] = { af, face,
+								    NULL };
+	const struct ptp_prop_desc *d =
+		emu_model_prop(&cam->props, SONY_DPC_FOCUS_FOUND);
+	bool focused = d && d->current.u == FOCUS_FOUND_OK;
+	bool faces = n % FOCUS_FACE_EVERY == 0;
+
+	sec[SONY_FOCUS_AF].count = (uint16_t)(1 + frame_hash(cam, n, 6) % FOCUS_AF_MAX);
+	for (unsigned i = 0; i < sec[SONY_FOCUS_AF].count; i++)
+		af[i] = (struct sony_focus_frame){
+			.type = FOCUS_TYPE_WIDE,
+			.state = focused ? FOCUS_STATE_FOCUSED : FOCUS_STATE_NOT,
+			.priority = (uint8_t)(i + 1),
+			.x = (uint32_t)((n * 7 + i * 200) % FOCUS_DEN),
+			.y = (uint32_t)((n * 3 + i * 150) % FOCUS_DEN),
+			.width = FOCUS_BOX,
+			.height = FOCUS_BOX,
+		};
+	face[0] = (struct sony_focus_frame){ .type = FOCUS_FACE_DETECTED,
+					     .state = FOCUS_STATE_NOT,
+					     .selection = 1, .priority = 1,
+					     .x = FOCUS_DEN / 2, .y = FOCUS_DEN / 3,
+					     .width = 2 * FOCUS_BOX,
+					     .height = 2 * FOCUS_BOX };
+	sony_focus_write(c, faces ? FOCUS_VERSION_FACES : FOCUS_VERSION, sec,
+			 frames);
+}
+
 /* Bytes after the JPEG: the focus-frame block (announced in the header)
  * when asked, then sometimes unannounced trailing bytes; zlp-frames adds
  * what makes the container an exact multiple of 512. */
@@ -108,12 +162,19 @@ static void put_tail(struct emu_camera *cam, uint64_t n, struct buf *c,
 	size_t len;
 
 	if (cam->cfg.focus_frames) {
-		len = FOCUS_MIN + frame_hash(cam, n, 3) % FOCUS_SPAN;
-		fill(cam, n, 2000, tail, len);
-		buf_put(c, tail, len);
+		size_t before = c->len;
+
+		if (cam->cfg.focus_opaque) {
+			len = FOCUS_MIN + frame_hash(cam, n, 3) % FOCUS_SPAN;
+			fill(cam, n, 2000, tail, len);
+			buf_put(c, tail, len);
+		} else {
+			put_focus_block(cam, n, c);
+		}
 		if (buf_status(c) == 0) {
 			put_u32le(c->data + start + 8, (uint32_t)focal_at);
-			put_u32le(c->data + start + 12, (uint32_t)len);
+			put_u32le(c->data + start + 12,
+				  (uint32_t)(c->len - before));
 		}
 	}
 	if (frame_hash(cam, n, 4) % TRAIL_EVERY == 0) {
@@ -288,7 +349,9 @@ void emu_liveview_poll(struct emu_tx *t)
 		deny(t);
 		return;
 	}
-	if (cam->paused || k == 0 || k <= cam->last_seq) {
+	/* The sensor is exposing a still: no new frame (still.c). */
+	if (cam->paused || k == 0 || k <= cam->last_seq ||
+	    emu_still_withholds(cam)) {
 		/* The sensor works on the next frame meanwhile. */
 		if (!cam->paused)
 			emu_sensor_ahead(cam, k + 1, &o);

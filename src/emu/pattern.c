@@ -7,13 +7,10 @@
  * compressor, the pixel buffer and the output chunk are made once and
  * reused: a frame costs one crop, one marker and one compression.
  */
-#include <setjmp.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <jpeglib.h>
-
 #include "emu_internal.h"
+#include "jpegsink.h"
 
 #define JPEG_SOI 0xD8
 #define JPEG_DQT 0xDB
@@ -23,12 +20,6 @@
 #define BIG_FRAME_SEGS 9u
 #define BIG_FRAME_PAD (BIG_FRAME_SEGS * (JPEG_SEG_MAX - 2))
 #define BPP 3
-#define OUT_CHUNK 16384
-
-struct pattern_err {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jump;
-};
 
 struct emu_pattern {
 	unsigned w, h, quality;
@@ -36,50 +27,10 @@ struct emu_pattern {
 	const struct emu_scene *scene; /* own_scene, or the original's */
 	uint8_t *pix;
 	struct jpeg_compress_struct ci;
-	struct pattern_err err;
-	struct jpeg_destination_mgr dest;
+	struct emu_jpeg_err err;
+	struct emu_jpeg_sink sink;
 	bool ci_ready;
-	struct buf *out; /* where the current compression goes */
-	uint8_t chunk[OUT_CHUNK];
 };
-
-static void handle_error(j_common_ptr ci)
-{
-	struct emu_pattern *p = ci->client_data;
-
-	longjmp(p->err.jump, 1);
-}
-
-static void handle_message(j_common_ptr ci)
-{
-	(void)ci; /* libjpeg's warnings are not for the emulator's stderr */
-}
-
-/* ---- destination: the encoder writes into p->out ------------------------ */
-
-static void dest_init(j_compress_ptr ci)
-{
-	struct emu_pattern *p = ci->client_data;
-
-	p->dest.next_output_byte = p->chunk;
-	p->dest.free_in_buffer = sizeof(p->chunk);
-}
-
-static boolean dest_flush(j_compress_ptr ci)
-{
-	struct emu_pattern *p = ci->client_data;
-
-	buf_put(p->out, p->chunk, sizeof(p->chunk));
-	dest_init(ci);
-	return TRUE;
-}
-
-static void dest_term(j_compress_ptr ci)
-{
-	struct emu_pattern *p = ci->client_data;
-
-	buf_put(p->out, p->chunk, sizeof(p->chunk) - p->dest.free_in_buffer);
-}
 
 void emu_pattern_destroy(struct emu_pattern *p)
 {
@@ -94,18 +45,12 @@ void emu_pattern_destroy(struct emu_pattern *p)
 
 static int setup_encoder(struct emu_pattern *p)
 {
-	p->ci.err = jpeg_std_error(&p->err.mgr);
-	p->err.mgr.error_exit = handle_error;
-	p->err.mgr.output_message = handle_message;
-	p->ci.client_data = p;
+	emu_jpeg_err_init(&p->ci, &p->err);
 	if (setjmp(p->err.jump))
 		return ALPHAFS_ERR_IO;
 	jpeg_create_compress(&p->ci);
 	p->ci_ready = true;
-	p->dest.init_destination = dest_init;
-	p->dest.empty_output_buffer = dest_flush;
-	p->dest.term_destination = dest_term;
-	p->ci.dest = &p->dest;
+	emu_jpeg_sink_init(&p->ci, &p->sink);
 	p->ci.image_width = p->w;
 	p->ci.image_height = p->h;
 	p->ci.input_components = BPP;
@@ -158,7 +103,7 @@ struct emu_pattern *emu_pattern_clone(const struct emu_pattern *p)
 
 static int compress(struct emu_pattern *p, struct buf *out)
 {
-	p->out = out;
+	p->sink.out = out;
 	if (setjmp(p->err.jump)) {
 		jpeg_abort_compress(&p->ci);
 		return ALPHAFS_ERR_IO;

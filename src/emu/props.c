@@ -140,8 +140,10 @@ static const int64_t e_iso[] = {
 /* In the listing's order; types, GetSet and IsEnabled from the ILCE-6000
  * blob unless said. */
 static const struct model_prop model_props[] = {
+	/* listing: current 16 (RAW alone); fine JPEG (3) used, so that a
+	 * still decodes as it comes (RAW and RAW+JPEG are one write away) */
 	{ 0x5004, PTP_DTC_UINT8, GETSET_SET, EN_YES, false, .factory = 2,
-	  .current = 16, ENUM(e_compression) },
+	  .current = 3, ENUM(e_compression) },
 	/* listing: current 0, not a white balance; auto used */
 	{ 0x5005, PTP_DTC_UINT16, GETSET_SET, EN_YES, true, .factory = 2,
 	  .current = 2, ENUM(e_wb) },

@@ -16,12 +16,6 @@
 #define SDIO_REPLY_LEN 8	/* SDIOConnect data: 8 zero bytes (§3.2) */
 #define SDIO_PHASE_MAX 3
 #define SDIO_NEED_BEFORE_3 ((1u << 1) | (1u << 2))
-#define FOCUS_DELAY_MS 300
-#define CAPTURE_DELAY_MS 500	/* S1+S2 to image in RAM (§8.2: ~0.5 s) */
-#define OBJECT_IN_MEMORY_ONE 0x8001 /* 0xD215: one image waiting (§4.5) */
-#define FOCUS_MODE_MANUAL 1
-#define FOCUS_FOUND_IDLE 1
-#define FOCUS_FOUND_OK 2
 #define NS_PER_MS 1000000ull
 #define CONTAINER_MAX (PTP_DATA_MAX)
 
@@ -77,6 +71,11 @@ static void respond_n(struct emu_tx *t, uint16_t rc, unsigned n, uint32_t p1)
 void emu_tx_respond(struct emu_tx *t, uint16_t rc)
 {
 	respond_n(t, rc, 0, 0);
+}
+
+void emu_tx_respond_param(struct emu_tx *t, uint16_t rc, uint32_t p1)
+{
+	respond_n(t, rc, 1, p1);
 }
 
 /* ---- sessions and standard operations ------------------------------- */
@@ -155,14 +154,12 @@ static void op_get_object_info(struct emu_tx *t)
 	if (h == SONY_HANDLE_LIVEVIEW &&
 	    emu_liveview_status(cam, t->now) == EMU_LV_STATUS_ON)
 		send_object_info(t, cam->last_dataset_len, "");
-	else if (h == SONY_HANDLE_CAPTURED && cam->held)
-		send_object_info(t, cam->held_len, "DSC00001.JPG");
-	else
+	else if (!(h == SONY_HANDLE_CAPTURED && emu_still_object_info(t)))
 		emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
 }
 
-static void set_prop(struct emu_camera *cam, uint16_t code, int64_t v,
-		     bool notify)
+void emu_camera_prop_set(struct emu_camera *cam, uint16_t code, int64_t v,
+			 bool notify)
 {
 	struct ptp_prop_desc *d = emu_model_prop(&cam->props, code);
 
@@ -176,26 +173,10 @@ static void set_prop(struct emu_camera *cam, uint16_t code, int64_t v,
 		emu_camera_queue_event(cam, SONY_EC_PROP_CHANGED, code);
 }
 
-static void release_held(struct emu_camera *cam)
-{
-	mem_free(cam->held);
-	cam->held = NULL;
-	cam->held_len = 0;
-	set_prop(cam, SONY_DPC_OBJECT_IN_MEMORY, 0, false);
-}
-
-static void op_get_captured(struct emu_tx *t)
-{
-	struct emu_camera *cam = t->cam;
-
-	emu_tx_send(t, cam->held, cam->held_len);
-	emu_tx_respond(t, PTP_RC_OK);
-	release_held(cam);
-}
-
 static void op_get_thumb(struct emu_tx *t)
 {
-	bool held = t->cmd->params[0] == SONY_HANDLE_CAPTURED && t->cam->held;
+	bool held = t->cmd->params[0] == SONY_HANDLE_CAPTURED &&
+		    emu_still_waiting(t->cam);
 
 	emu_tx_respond(t, held ? PTP_RC_NO_THUMBNAIL_PRESENT
 			: PTP_RC_INVALID_OBJECT_HANDLE);
@@ -203,21 +184,9 @@ static void op_get_thumb(struct emu_tx *t)
 
 static void op_get_partial_object(struct emu_tx *t)
 {
-	struct emu_camera *cam = t->cam;
-	uint32_t off = t->cmd->params[1], max = t->cmd->params[2];
-	size_t n;
-
-	if (t->cmd->params[0] != SONY_HANDLE_CAPTURED || !cam->held) {
+	if (t->cmd->params[0] != SONY_HANDLE_CAPTURED ||
+	    !emu_still_get_partial(t, t->cmd->params[1], t->cmd->params[2]))
 		emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
-		return;
-	}
-	if (off > cam->held_len) {
-		emu_tx_respond(t, PTP_RC_INVALID_PARAMETER);
-		return;
-	}
-	n = cam->held_len - off < max ? cam->held_len - off : max;
-	emu_tx_send(t, cam->held + off, n);
-	respond_n(t, PTP_RC_OK, 1, (uint32_t)n);
 }
 
 static void op_get_object(struct emu_tx *t)
@@ -226,9 +195,7 @@ static void op_get_object(struct emu_tx *t)
 
 	if (h == SONY_HANDLE_LIVEVIEW)
 		emu_liveview_poll(t);
-	else if (h == SONY_HANDLE_CAPTURED && t->cam->held)
-		op_get_captured(t);
-	else
+	else if (!(h == SONY_HANDLE_CAPTURED && emu_still_get_object(t)))
 		emu_tx_respond(t, PTP_RC_INVALID_OBJECT_HANDLE);
 }
 
@@ -289,8 +256,8 @@ static void op_get_all_props(struct emu_tx *t)
 		t->cam->fs.hung = true;
 		return;
 	}
-	set_prop(t->cam, SONY_DPC_LIVEVIEW_STATUS,
-		 emu_liveview_status(t->cam, t->now), false);
+	emu_camera_prop_set(t->cam, SONY_DPC_LIVEVIEW_STATUS,
+			    emu_liveview_status(t->cam, t->now), false);
 	emu_tx_begin(&c);
 	sony_props_write(&c, &t->cam->props, SONY_PROTOCOL_200);
 	emu_tx_queue_data(t, &c);
@@ -306,7 +273,7 @@ static bool schedule_in(struct emu_camera *cam, enum emu_action_kind kind,
 	return emu_camera_schedule(cam, &a);
 }
 
-static int64_t prop_value(struct emu_camera *cam, uint16_t code)
+int64_t emu_camera_prop(struct emu_camera *cam, uint16_t code)
 {
 	const struct ptp_prop_desc *d = emu_model_prop(&cam->props, code);
 
@@ -315,37 +282,22 @@ static int64_t prop_value(struct emu_camera *cam, uint16_t code)
 	return ptp_dtc_signed(d->type) ? d->current.i : (int64_t)d->current.u;
 }
 
-static void press(struct emu_camera *cam, uint16_t code, bool down)
+/* Returns the response code for the press (still.c for the shutter). */
+static uint16_t press(struct emu_camera *cam, uint16_t code, bool down)
 {
 	switch (code) {
 	case SONY_CTL_S1:
-		cam->s1_down = down;
-		if (down && prop_value(cam, SONY_DPC_FOCUS_MODE) !=
-				    FOCUS_MODE_MANUAL)
-			schedule_in(cam, EMU_ACT_FOCUS, code, 0, FOCUS_DELAY_MS);
-		if (!down)
-			set_prop(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_IDLE,
-				 false);
-		break;
 	case SONY_CTL_S2:
-		if (down && !cam->s2_down && cam->s1_down)
-			schedule_in(cam, EMU_ACT_CAPTURE, code, 0,
-				    CAPTURE_DELAY_MS);
-		cam->s2_down = down;
-		break;
 	case SONY_CTL_ONE_SHOT:
-		if (down)
-			schedule_in(cam, EMU_ACT_CAPTURE, code, 0,
-				    CAPTURE_DELAY_MS);
-		break;
+		return emu_still_button(cam, code, down);
 	case SONY_CTL_MOVIE:
 		if (down)
-			set_prop(cam, SONY_DPC_MOVIE_RECORDING,
-				 !prop_value(cam, SONY_DPC_MOVIE_RECORDING),
-				 true);
-		break;
+			emu_camera_prop_set(cam, SONY_DPC_MOVIE_RECORDING,
+					    !emu_camera_prop(cam, SONY_DPC_MOVIE_RECORDING),
+					    true);
+		return PTP_RC_OK;
 	default:
-		break;
+		return PTP_RC_OK;
 	}
 }
 
@@ -353,14 +305,16 @@ static void press(struct emu_camera *cam, uint16_t code, bool down)
 static void do_button(struct emu_tx *t, struct ptp_prop_desc *d)
 {
 	uint16_t v = t->dlen == 2 ? get_u16le(t->data) : 0;
+	uint16_t rc;
 
 	if (v != SONY_BUTTON_DOWN && v != SONY_BUTTON_UP) {
 		emu_tx_respond(t, PTP_RC_INVALID_DEVICE_PROP_VALUE);
 		return;
 	}
-	d->current.u = v;
-	press(t->cam, d->code, v == SONY_BUTTON_DOWN);
-	emu_tx_respond(t, PTP_RC_OK);
+	rc = press(t->cam, d->code, v == SONY_BUTTON_DOWN);
+	if (rc == PTP_RC_OK)
+		d->current.u = v;
+	emu_tx_respond(t, rc);
 }
 
 static void op_set_control_a(struct emu_tx *t)
@@ -438,44 +392,17 @@ static void op_set_control_b(struct emu_tx *t)
 
 /* ---- delayed actions -------------------------------------------------- */
 
-static void capture(struct emu_camera *cam)
-{
-	struct buf jpeg;
-
-	buf_init(&jpeg, CONTAINER_MAX);
-	if (emu_pattern_render(cam->pattern, ++cam->shots, emu_camera_now(cam),
-			       NULL, &jpeg) < 0) {
-		buf_finish(&jpeg);
-		return;
-	}
-	/* One image in RAM; a newer shot replaces an undownloaded one. */
-	mem_free(cam->held);
-	cam->held = buf_steal(&jpeg, &cam->held_len);
-	set_prop(cam, SONY_DPC_OBJECT_IN_MEMORY, OBJECT_IN_MEMORY_ONE, true);
-	emu_camera_queue_event(cam, SONY_EC_OBJECT_ADDED,
-			       SONY_HANDLE_CAPTURED);
-}
-
 void emu_responder_action(struct emu_camera *cam, const struct emu_action *a)
 {
 	struct ptp_prop_desc *d;
 
-	switch (a->kind) {
-	case EMU_ACT_STEP:
-		d = emu_model_prop(&cam->props, a->code);
-		if (d && emu_props_step(cam, d, a->delta))
-			emu_camera_queue_event(cam, SONY_EC_PROP_CHANGED,
-					       a->code);
-		break;
-	case EMU_ACT_FOCUS:
-		if (cam->s1_down)
-			set_prop(cam, SONY_DPC_FOCUS_FOUND, FOCUS_FOUND_OK,
-				 true);
-		break;
-	case EMU_ACT_CAPTURE:
-		capture(cam);
-		break;
+	if (a->kind != EMU_ACT_STEP) {
+		emu_still_action(cam, a);
+		return;
 	}
+	d = emu_model_prop(&cam->props, a->code);
+	if (d && emu_props_step(cam, d, a->delta))
+		emu_camera_queue_event(cam, SONY_EC_PROP_CHANGED, a->code);
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

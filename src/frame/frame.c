@@ -13,6 +13,7 @@ struct frame *frame_create_take(void *owner, const uint8_t *jpeg, size_t len,
 				int *reject)
 {
 	struct frame *f;
+	unsigned w, h;
 	int why = frame_jpeg_check(jpeg, len);
 
 	if (why >= 0) {
@@ -35,6 +36,17 @@ struct frame *frame_create_take(void *owner, const uint8_t *jpeg, size_t len,
 	f->jpeg = jpeg;
 	f->len = len;
 	f->owner = owner;
+	f->width = f->height = 0;
+	f->focus = NULL;
+	f->focus_len = 0;
+	f->interval_ns = 0;
+	f->late = f->repeated = false;
+	/* Once here, so no reader parses the JPEG again. The SOF's 16-bit
+	 * fields always fit. */
+	if (frame_jpeg_size(jpeg, len, &w, &h) == 0) {
+		f->width = (uint16_t)w;
+		f->height = (uint16_t)h;
+	}
 	return f;
 }
 

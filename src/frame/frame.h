@@ -65,15 +65,55 @@ struct frame {
 	const uint8_t *jpeg; /* len bytes, FF D8 ... FF D9 */
 	size_t len;
 	void *owner;
+
+	/*
+	 * What live/frames/NNN.json says about the frame. Set before the
+	 * frame is published, never after: readers see them as immutable.
+	 */
+	/* Pixel size from the JPEG's SOF (frame_jpeg_size), read once at
+	 * creation; 0 x 0 when the JPEG has no readable SOF. */
+	uint16_t width, height;
+	/* The live-view dataset's focus-frame block, as the camera sent it:
+	 * focus_len bytes inside `owner` (no copy), NULL when the dataset
+	 * carried none. Set by whoever parsed the dataset (sony/). */
+	const uint8_t *focus;
+	size_t focus_len;
+	/* Set by frame_store_publish (the store's definitions, store.c):
+	 * interval_ns: time since the previous frame published while the
+	 * camera stayed connected (0 for the first frame after start or a
+	 * reconnect); late: interval_ns above 1.5 times the median of the
+	 * FRAME_LATE_HISTORY intervals before it (needs FRAME_LATE_MIN of
+	 * them), i.e. at least one frame interval passed without a frame;
+	 * repeated: the JPEG bytes are identical to the previous frame's. */
+	uint64_t interval_ns;
+	bool late;
+	bool repeated;
 };
+/* Intervals the lateness median is taken over, and how many it needs. */
+#define FRAME_LATE_HISTORY 15
+#define FRAME_LATE_MIN 4
+
+/*
+ * The pixel size a JPEG declares in its frame header (SOFn, any of the
+ * C0..CF markers but DHT C4, JPG C8 and DAC CC), found by walking the
+ * marker segments from SOI by their lengths; the entropy-coded data is
+ * never scanned. Returns 0 with *width and *height set, or MALFORMED when
+ * there is no SOI, a segment runs past len, the scan (SOS) or EOI comes
+ * first, or the SOF declares a zero size. Pure; never reads outside
+ * jpeg[0..len).
+ */
+int frame_jpeg_size(const uint8_t *jpeg, size_t len, unsigned *width,
+		    unsigned *height);
 
 /*
  * Creates a frame that takes ownership of `owner` (freed with mem_free when
  * the last reference goes, also on failure). jpeg must lie inside owner.
  * Checks the JPEG with frame_jpeg_check: on rejection returns NULL and sets
  * *reject (when non-NULL) to the reason; on allocation failure returns NULL
- * with *reject = -1. The new frame has one reference, seq 0, and mono_ns /
- * wall_ns set to the moment of creation (when the bytes arrived).
+ * with *reject = -1. The new frame has one reference, seq 0, mono_ns /
+ * wall_ns set to the moment of creation (when the bytes arrived), its
+ * width and height read from the SOF (0 when unreadable: the frame is
+ * still whole and published), no focus block, and the store's fields 0.
  */
 struct frame *frame_create_take(void *owner, const uint8_t *jpeg, size_t len,
 				int *reject);
@@ -108,6 +148,8 @@ enum frame_store_state {
 
 struct frame_store_stats {
 	uint64_t published;
+	uint64_t late;	   /* published frames marked late */
+	uint64_t repeated; /* published frames marked repeated */
 	uint64_t rejected[FRAME_REJECT_COUNT];
 	uint64_t rejected_total;
 	uint64_t last_seq;
@@ -121,10 +163,12 @@ typedef void frame_store_listener_fn(void *arg);
 struct frame_store *frame_store_create(void);
 /* Drops the held frame; listeners must have been removed. NULL-safe. */
 void frame_store_destroy(struct frame_store *st);
-/* Takes over the caller's reference to f, stamps f->seq (1, 2, ...) and,
- * if unset, f->mono_ns/wall_ns, makes it the latest, sets state LIVE and
- * calls the listeners. Once the state is CLOSED the frame is dropped
- * instead (no listener call). NULL f is a no-op. */
+/* Takes over the caller's reference to f, stamps f->seq (1, 2, ...),
+ * f->interval_ns, f->late, f->repeated and, if unset, f->mono_ns/wall_ns,
+ * makes it the latest, sets state LIVE and calls the listeners. Once the
+ * state is CLOSED the frame is dropped instead (no listener call). NULL f
+ * is a no-op. One producer: publishes must not run concurrently (the
+ * camera owner thread, or a replay, publishes). */
 void frame_store_publish(struct frame_store *st, struct frame *f);
 /* A new reference to the newest frame, or NULL when there is none. */
 struct frame *frame_store_latest(struct frame_store *st);
@@ -132,7 +176,9 @@ struct frame *frame_store_latest(struct frame_store *st);
  * after_seq, else NULL. */
 struct frame *frame_store_newer(struct frame_store *st, uint64_t after_seq);
 void frame_store_count_reject(struct frame_store *st, enum frame_reject r);
-/* Changes the state (and reason text, may be NULL) and calls listeners. */
+/* Changes the state (and reason text, may be NULL) and calls listeners.
+ * DISCONNECTED also restarts the intervals (the next frame's
+ * interval_ns is 0). */
 void frame_store_set_state(struct frame_store *st, enum frame_store_state s,
 			   const char *why);
 enum frame_store_state frame_store_get_state(struct frame_store *st,

@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame/frame.h"
@@ -43,6 +44,11 @@ struct frame_store {
 	uint64_t times[FPS_RING]; /* mono_ns of recent publishes, a ring */
 	size_t times_next, times_n;
 	struct listener listeners[STORE_LISTENERS_MAX];
+	/* Lateness (frame.h): the previous publish of this connection and
+	 * the intervals before it, a ring. */
+	uint64_t prev_mono_ns; /* 0: none since start or DISCONNECTED */
+	uint64_t intervals[FRAME_LATE_HISTORY];
+	size_t intervals_next, intervals_n;
 };
 
 struct frame_store *frame_store_create(void)
@@ -140,6 +146,53 @@ static double fps_compute(const struct frame_store *st, uint64_t now)
 	return (double)(n - 1) * NS_PER_S / (double)(newest - oldest);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* f->interval_ns and f->late from the intervals seen so far, then f's
+ * interval joins them. Under st->lock. */
+static void note_interval(struct frame_store *st, struct frame *f)
+{
+	uint64_t sorted[FRAME_LATE_HISTORY], median;
+
+	f->interval_ns = 0;
+	f->late = false;
+	if (st->prev_mono_ns != 0 && f->mono_ns > st->prev_mono_ns)
+		f->interval_ns = f->mono_ns - st->prev_mono_ns;
+	st->prev_mono_ns = f->mono_ns;
+	if (f->interval_ns == 0)
+		return;
+	if (st->intervals_n >= FRAME_LATE_MIN) {
+		memcpy(sorted, st->intervals, st->intervals_n * sizeof(sorted[0]));
+		qsort(sorted, st->intervals_n, sizeof(sorted[0]), cmp_u64);
+		median = sorted[st->intervals_n / 2];
+		/* More than 1.5 expected periods: the next frame was due and
+		 * did not come. */
+		f->late = f->interval_ns > median + median / 2;
+	}
+	st->intervals[st->intervals_next] = f->interval_ns;
+	st->intervals_next = (st->intervals_next + 1) % FRAME_LATE_HISTORY;
+	if (st->intervals_n < FRAME_LATE_HISTORY)
+		st->intervals_n++;
+}
+
+/* True when f's bytes equal those of the latest frame. Outside the lock:
+ * one producer, so the latest cannot change meanwhile, and a reference
+ * keeps its bytes. */
+static bool same_as_latest(struct frame_store *st, const struct frame *f)
+{
+	struct frame *prev = frame_store_latest(st);
+	bool same = prev && prev->len == f->len &&
+		    memcmp(prev->jpeg, f->jpeg, f->len) == 0;
+
+	frame_unref(prev);
+	return same;
+}
+
 void frame_store_publish(struct frame_store *st, struct frame *f)
 {
 	struct listener ls[STORE_LISTENERS_MAX];
@@ -149,6 +202,7 @@ void frame_store_publish(struct frame_store *st, struct frame *f)
 
 	if (!f)
 		return;
+	f->repeated = same_as_latest(st, f);
 	pthread_mutex_lock(&st->lock);
 	if (st->state == FRAME_STORE_CLOSED) {
 		pthread_mutex_unlock(&st->lock);
@@ -160,6 +214,9 @@ void frame_store_publish(struct frame_store *st, struct frame *f)
 		f->wall_ns = clock_wall_ns();
 	}
 	f->seq = ++st->stats.last_seq;
+	note_interval(st, f);
+	st->stats.late += f->late;
+	st->stats.repeated += f->repeated;
 	old = st->latest;
 	st->latest = f;
 	st->stats.published++;
@@ -214,6 +271,11 @@ void frame_store_set_state(struct frame_store *st, enum frame_store_state s,
 		st->stale_seq = st->stats.last_seq;
 	st->state = s;
 	snprintf(st->why, sizeof(st->why), "%s", why ? why : "");
+	if (s == FRAME_STORE_DISCONNECTED) {
+		/* A new connection's first frame is not late. */
+		st->prev_mono_ns = 0;
+		st->intervals_n = st->intervals_next = 0;
+	}
 	n = listeners_take(st, ls, slots);
 	pthread_mutex_unlock(&st->lock);
 	listeners_call(st, ls, slots, n);

@@ -44,7 +44,18 @@ static void handle_open(fuse_req_t req, fuse_ino_t ino,
 	struct fs *fs = req_fs(req);
 
 	if (fs_open_refused(fs, req)) {
-		fuse_reply_err(req, fs_node_get(ino) ? ENODEV : ENOENT);
+		fuse_reply_err(req, fs_node_get(ino) || fs_frames_ino(ino) ||
+					    fs_captures_ino(ino)
+				    ? ENODEV
+				    : ENOENT);
+		return;
+	}
+	if (fs_frames_ino(ino)) {
+		fs_frames_open(fs, req, ino, fi);
+		return;
+	}
+	if (fs_captures_ino(ino)) {
+		fs_captures_open(fs, req, ino, fi);
 		return;
 	}
 	switch (ino) {
@@ -202,6 +213,10 @@ struct fs *fs_create(const struct fs_config *cfg)
 	}
 	/* Learn the state the store is in now (it may already be live). */
 	fs_park_handle_store(fs);
+	if (fs_frames_create(fs) < 0 || fs_captures_create(fs) < 0) {
+		fs_destroy(fs);
+		return NULL;
+	}
 	return fs;
 }
 
@@ -318,7 +333,9 @@ void fs_destroy(struct fs *fs)
 	fs_unmount(fs);
 	if (fs->listener_id >= 0)
 		frame_store_remove_listener(fs->cfg.store, fs->listener_id);
+	fs_frames_destroy(fs);
 	free_open_handles(fs);
+	fs_captures_destroy(fs);
 	/* Writes still waiting have had their ECANCELED (fs_shutdown); what
 	 * holds them must be stopped before this (fs.h). */
 	pthread_mutex_lock(&fs->lock);

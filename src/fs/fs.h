@@ -4,6 +4,7 @@
  *
  *   /live/latest.jpg     the newest whole frame, pinned per open
  *   /live/stream.mjpeg   endless concatenated JPEGs, non-seekable
+ *   /live/frames/        the last N frames, NNNNNNNNNN.jpg + .json each
  *   /info/device         camera identity, snapshotted at open
  *   /info/status         connection state and counters, snapshotted at open
  *   /control/NAME        one camera setting per file (the program lists
@@ -144,13 +145,69 @@ struct fs_config {
 	 * latest.jpg open at most FS_WAKE_WAIT_S, then ETIMEDOUT. */
 	void (*readers)(void *arg, bool present);
 	void *readers_arg;
+	/* live/frames/ keeps the last frames_keep frames (1..FS_FRAMES_MAX);
+	 * 0: no live/frames/ directory. */
+	unsigned frames_keep;
+	/* Optional: the focus-frame block of a frame (struct frame's focus)
+	 * decoded as one JSON value appended to out, returning 0; < 0 with
+	 * nothing appended when its layout is unknown (the .json then shows
+	 * only its hex). Pure (sony_focus_json); any FUSE worker thread. */
+	int (*focus_json)(const uint8_t *block, size_t len, struct buf *out);
 	/* The control/ files (not copied: must outlive the fs); at most
 	 * FS_CONTROLS_MAX. */
 	const struct fs_control *controls;
 	size_t ncontrols;
 	void *control_arg;
+	/* captures/ keeps at most captures_max stills (1..FS_CAPTURES_MAX;
+	 * a new one drops the oldest); 0: no captures/ directory. Their
+	 * bytes are spooled to a private directory made under captures_dir
+	 * (mkdtemp, 0700, removed by fs_destroy), or kept in memory when
+	 * captures_dir is NULL. */
+	unsigned captures_max;
+	uint64_t captures_max_bytes; /* 0: no byte bound */
+	const char *captures_dir;
 };
+/* The default of mount.alphafs -o frames, and the most it takes. */
+#define FS_FRAMES_DEFAULT 8
+#define FS_FRAMES_MAX 256
 #define FS_CONTROLS_MAX 64
+/* The default of mount.alphafs -o captures_max, and the most it takes. */
+#define FS_CAPTURES_DEFAULT 100
+#define FS_CAPTURES_MAX 10000
+#define FS_CAPTURE_NAME_MAX 64
+
+/* What fs_captures_add did. */
+struct fs_capture_added {
+	char name[FS_CAPTURE_NAME_MAX];	   /* as listed (a repeat gets "-2") */
+	/* the oldest, dropped to make room (names, space-separated; cut when
+	 * long), or "" */
+	char dropped[256];
+	unsigned ndropped;
+	char why[256];			   /* when it failed: one line */
+};
+/*
+ * Places a still in captures/ as name (a plain file name, "DSC01234.JPG";
+ * a name already listed gets "-2", "-3"... before its extension), with
+ * mtime_ns as its mtime (CLOCK_REALTIME ns). Takes data (mem_alloc'd; freed
+ * here in every case). The still is listed only once its bytes are all
+ * in place. The oldest are dropped while captures_max are listed or the
+ * new one would pass captures_max_bytes (out->dropped). Returns 0; UNSUPPORTED without captures/; INVALID for a
+ * bad name or no bytes; IO when the spool file could not be written (the
+ * spool's file system full: out->why); NOMEM. Any thread (the camera's
+ * owner); never waits on a reader.
+ */
+int fs_captures_add(struct fs *fs, const char *name, uint64_t mtime_ns,
+		    uint8_t *data, size_t len, struct fs_capture_added *out);
+
+struct fs_captures_stats {
+	unsigned listed;
+	uint64_t bytes;	  /* of the listed stills */
+	uint64_t added, removed, dropped; /* removed: by rm; dropped: the
+					     oldest, for captures_max */
+	char spool[4096]; /* the spool directory, or "memory" */
+};
+/* Any thread. All zero without captures/. */
+void fs_captures_stats(struct fs *fs, struct fs_captures_stats *s);
 
 /* How long a latest.jpg open waits for a fresh frame after a rest. */
 #define FS_WAKE_WAIT_S 10
@@ -158,8 +215,9 @@ struct fs_config {
 struct fs;
 
 /*
- * Creates the filesystem state and registers a listener on cfg->store.
- * Starts no thread and touches no FUSE session yet. Returns NULL on NOMEM.
+ * Creates the filesystem state and registers a listener on cfg->store
+ * (two with live/frames/). Starts no thread and touches no FUSE session
+ * yet. Returns NULL on NOMEM, or for frames_keep above FS_FRAMES_MAX.
  * Thread: any. The caller destroys it with fs_destroy.
  */
 struct fs *fs_create(const struct fs_config *cfg);
@@ -217,10 +275,15 @@ struct fs_stats {
 	uint32_t readers;	 /* open stream.mjpeg handles */
 	uint32_t parked;	 /* requests parked right now */
 	uint32_t latest_open;	 /* open latest.jpg handles */
+	uint64_t frames_opens;	 /* opens of live/frames/ files */
+	uint32_t frames_open;	 /* open live/frames/ handles (.jpg and .json):
+				    readers, like latest_open */
 	uint64_t events_posted;	 /* lines posted to /events */
 	uint64_t events_dropped; /* lines slow readers missed */
 	uint32_t events_readers; /* open /events handles */
 	uint32_t writes_waiting; /* control writes not answered yet */
+	uint64_t captures_opens; /* opens of captures/ files */
+	uint32_t captures_open;	 /* open captures/ handles */
 };
 void fs_get_stats(struct fs *fs, struct fs_stats *out);
 

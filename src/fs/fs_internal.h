@@ -31,9 +31,16 @@ enum fs_ino {
 	FS_INO_STREAM,
 	FS_INO_DEVICE,
 	FS_INO_STATUS,
+	FS_INO_FRAMES, /* live/frames/ (only with cfg.frames_keep > 0) */
 	FS_INO_CONTROL, /* the control/ directory */
 	FS_INO_EVENTS,
+	FS_INO_CAPTURES, /* captures/ (only with cfg.captures_max > 0) */
 	FS_INO_END,
+	/* Not an inode: the kind of a live/frames/ file's snapshot and
+	 * handle (their inodes are FS_FRAMES_INO_BASE and up, frames.c). */
+	FS_INO_FRAME_FILE,
+	/* Not an inode either: a captures/ file (captures.c). */
+	FS_INO_CAPTURE_FILE,
 };
 /* control/ files (control.c): entry i of fs_config.controls is inode
  * FS_INO_CONTROL_FIRST + 2 i, its NAME.choices the one after. */
@@ -53,6 +60,11 @@ struct fs_snap {
 	const uint8_t *data;
 	size_t len;
 	uint64_t wall_ns; /* st_mtime */
+	fuse_ino_t node;  /* FS_INO_FRAME_FILE, _CAPTURE_FILE: its inode */
+	/* Optional: called with owner when the last reference goes (bytes
+	 * that data points to and someone else owns). */
+	void (*release)(void *owner);
+	void *owner;
 };
 
 /* Per-open state of stream.mjpeg. All fields under fs->lock. */
@@ -176,6 +188,8 @@ struct fs {
 	enum frame_store_state last_state;
 	unsigned readers_held;	/* stream, latest and others' readers */
 	bool readers_told;	/* what cfg.readers was last told */
+	struct fs_frames *frames; /* live/frames/, NULL when off */
+	struct fs_captures *captures; /* captures/, NULL when off */
 	struct fs_events events;
 	struct fs_pending *pending; /* control writes waiting */
 
@@ -261,6 +275,11 @@ void fs_readonly_ops(struct fuse_lowlevel_ops *ops);
  * for the _locked functions. */
 struct fs_snap *fs_snap_new_frame(struct frame *f); /* takes the ref */
 struct fs_snap *fs_snap_new_text(enum fs_ino ino, uint8_t *text, size_t len);
+/* A snapshot of bytes owned elsewhere: release(owner) runs when the last
+ * reference goes (also when this fails: NULL on NOMEM). */
+struct fs_snap *fs_snap_new_owned(enum fs_ino ino, const uint8_t *data,
+				  size_t len, void (*release)(void *owner),
+				  void *owner);
 struct fs_snap *fs_snap_get(struct fs_snap *s);
 /* Drops a reference; frees on the last. NULL-safe, any thread, any lock. */
 void fs_snap_put(struct fs_snap *s);
@@ -316,6 +335,48 @@ void fs_reader_add_locked(struct fs *fs, int delta);
 /* The same, taking fs->lock. */
 void fs_reader_hold(struct fs *fs);
 void fs_reader_release(struct fs *fs);
+
+/* frames.c: live/frames/. Inodes of its files start here, far above the
+ * fixed ones. */
+#define FS_FRAMES_INO_BASE (UINT64_C(1) << 40)
+struct fs_frames;
+/* With cfg.frames_keep > 0: the ring and its store listener (fs->frames).
+ * 0, INVALID above FS_FRAMES_MAX, NOMEM. */
+int fs_frames_create(struct fs *fs);
+void fs_frames_destroy(struct fs *fs);
+/* True for the inode of a live/frames/ file. */
+bool fs_frames_ino(fuse_ino_t ino);
+void fs_frames_lookup(struct fs *fs, fuse_req_t req, const char *name);
+void fs_frames_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
+void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off);
+void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+/* Frames the directory holds now. */
+unsigned fs_frames_count(struct fs *fs);
+
+/* captures.c: captures/. Inodes of its files: FS_CAPTURES_INO_BASE + id,
+ * below live/frames/'s. */
+#define FS_CAPTURES_INO_BASE (UINT64_C(1) << 39)
+struct fs_captures;
+/* With cfg.captures_max > 0: the list, and the spool directory when
+ * cfg.captures_dir is set (fs->captures). 0, INVALID above
+ * FS_CAPTURES_MAX, IO (no spool directory), NOMEM. */
+int fs_captures_create(struct fs *fs);
+/* Frees every still and removes the spool directory. */
+void fs_captures_destroy(struct fs *fs);
+bool fs_captures_ino(fuse_ino_t ino);
+/* The directory's mtime: when a still last came or went (no inotify on
+ * FUSE: scripts poll it). fs->lock not held. */
+uint64_t fs_captures_mtime(struct fs *fs);
+void fs_captures_lookup(struct fs *fs, fuse_req_t req, const char *name);
+void fs_captures_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
+void fs_captures_readdir(struct fs *fs, fuse_req_t req, size_t size,
+			 off_t off);
+void fs_captures_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi);
+/* rm captures/NAME: ENOENT, or the still leaves (its bytes with the last
+ * open handle). */
+void fs_captures_unlink(struct fs *fs, fuse_req_t req, const char *name);
 
 /* park.c */
 /* Parks a copy of *what (req, kind and that kind's fields filled by the

@@ -89,6 +89,8 @@ static void put_fs(struct buf *b, const struct fs_stats *st)
 	buf_printf(b, "bytes_served_stream: %" PRIu64 "\n", st->stream_bytes);
 	buf_printf(b, "readers_stream: %" PRIu32 "\n", st->readers);
 	buf_printf(b, "readers_latest: %" PRIu32 "\n", st->latest_open);
+	buf_printf(b, "readers_frames: %" PRIu32 "\n", st->frames_open);
+	buf_printf(b, "frames_served_frames: %" PRIu64 "\n", st->frames_opens);
 	buf_printf(b, "reads_waiting: %" PRIu32 "\n", st->parked);
 	buf_printf(b, "reads_interrupted: %" PRIu64 "\n", st->interrupted);
 	buf_printf(b, "reads_eagain: %" PRIu64 "\n", st->eagain);
@@ -98,6 +100,26 @@ static void put_fs(struct buf *b, const struct fs_stats *st)
 		   st->events_dropped);
 	buf_printf(b, "control_writes_waiting: %" PRIu32 "\n",
 		   st->writes_waiting);
+}
+
+/* captures/: what it holds and where (nothing without it). */
+static void put_captures(struct fs *fs, struct buf *b, const struct fs_stats *st)
+{
+	struct fs_captures_stats cs;
+
+	if (!fs->captures)
+		return;
+	fs_captures_stats(fs, &cs);
+	buf_printf(b, "captures: %u\n", cs.listed);
+	buf_printf(b, "captures_bytes: %" PRIu64 "\n", cs.bytes);
+	buf_printf(b, "captures_max: %u\n", fs->cfg.captures_max);
+	buf_printf(b, "captures_max_bytes: %" PRIu64 "\n",
+		   fs->cfg.captures_max_bytes);
+	buf_printf(b, "captures_added: %" PRIu64 "\n", cs.added);
+	buf_printf(b, "captures_removed: %" PRIu64 "\n", cs.removed);
+	buf_printf(b, "captures_dropped_oldest: %" PRIu64 "\n", cs.dropped);
+	buf_printf(b, "captures_spool: %s\n", cs.spool);
+	buf_printf(b, "readers_captures: %" PRIu32 "\n", st->captures_open);
 }
 
 int fs_info_status(struct fs *fs, uint8_t **out, size_t *len)
@@ -120,6 +142,7 @@ int fs_info_status(struct fs *fs, uint8_t **out, size_t *len)
 	put_camera_status(fs, &b, &ss);
 	put_store(&b, &ss);
 	put_fs(&b, &st);
+	put_captures(fs, &b, &st);
 	buf_printf(&b, "uptime_s: %" PRIu64 ".%03" PRIu64 "\n", up / NS_PER_S,
 		   up % NS_PER_S / 1000000u);
 	return finish_text(&b, out, len);

@@ -37,14 +37,23 @@ void fs_snap_reply_open(struct fs *fs, fuse_req_t req,
 	h->reader = reader;
 	h->snap = s;
 	fi->fh = (uint64_t)(uintptr_t)h;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
+	/* A live/frames/ file never changes under its inode: the page cache
+	 * may keep it (and mmap works). */
+	fi->direct_io = h->ino != FS_INO_FRAME_FILE &&
+			h->ino != FS_INO_CAPTURE_FILE;
+	fi->keep_cache = !fi->direct_io;
 	pthread_mutex_lock(&fs->lock);
 	h->next = fs->snap_handles;
 	fs->snap_handles = h;
 	if (h->ino == FS_INO_LATEST) {
 		fs->stats.latest_opens++;
 		fs->stats.latest_open++;
+	} else if (h->ino == FS_INO_FRAME_FILE) {
+		fs->stats.frames_opens++;
+		fs->stats.frames_open++;
+	} else if (h->ino == FS_INO_CAPTURE_FILE) {
+		fs->stats.captures_opens++;
+		fs->stats.captures_open++;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	/* -ENOENT: the open was interrupted and no release will come
@@ -155,6 +164,10 @@ void fs_snap_release(struct fs *fs, struct fs_handle *h)
 		}
 	if (h->ino == FS_INO_LATEST)
 		fs->stats.latest_open--;
+	else if (h->ino == FS_INO_FRAME_FILE)
+		fs->stats.frames_open--;
+	else if (h->ino == FS_INO_CAPTURE_FILE)
+		fs->stats.captures_open--;
 	pthread_cond_broadcast(&fs->drain_cond);
 	if (h->reader)
 		fs_reader_add_locked(fs, -1);

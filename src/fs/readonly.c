@@ -48,6 +48,16 @@ static void handle_remove(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, EACCES);
 }
 
+/* rm captures/NAME frees a still (captures.c); nothing else goes. */
+static void handle_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (parent == FS_INO_CAPTURES) {
+		fs_captures_unlink(fuse_req_userdata(req), req, name);
+		return;
+	}
+	fuse_reply_err(req, EACCES);
+}
+
 static void handle_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 			   const char *name)
 {
@@ -82,7 +92,7 @@ void fs_readonly_ops(struct fuse_lowlevel_ops *ops)
 	ops->setattr = handle_setattr;
 	ops->mknod = handle_mknod;
 	ops->mkdir = handle_mkdir;
-	ops->unlink = handle_remove;
+	ops->unlink = handle_unlink;
 	ops->rmdir = handle_remove;
 	ops->symlink = handle_symlink;
 	ops->rename = handle_rename;

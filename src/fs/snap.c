@@ -58,6 +58,24 @@ struct fs_snap *fs_snap_new_text(enum fs_ino ino, uint8_t *text, size_t len)
 	return s;
 }
 
+struct fs_snap *fs_snap_new_owned(enum fs_ino ino, const uint8_t *data,
+				  size_t len, void (*release)(void *owner),
+				  void *owner)
+{
+	struct fs_snap *s = snap_alloc(ino);
+
+	if (!s) {
+		release(owner);
+		return NULL;
+	}
+	s->data = data;
+	s->len = len;
+	s->wall_ns = clock_wall_ns();
+	s->release = release;
+	s->owner = owner;
+	return s;
+}
+
 struct fs_snap *fs_snap_get(struct fs_snap *s)
 {
 	if (s)
@@ -71,6 +89,8 @@ void fs_snap_put(struct fs_snap *s)
 		return;
 	frame_unref(s->frame);
 	mem_free(s->text);
+	if (s->release)
+		s->release(s->owner);
 	mem_free(s);
 }
 

@@ -32,12 +32,25 @@ static const struct fs_node nodes[] = {
 	  LIVE_ATTR_TIMEOUT },
 	{ FS_INO_STATUS, FS_INO_INFO, "status", S_IFREG | 0444,
 	  LIVE_ATTR_TIMEOUT },
+	{ FS_INO_FRAMES, FS_INO_LIVE, "frames", S_IFDIR | 0555,
+	  DIR_ATTR_TIMEOUT },
 	/* control/'s files come and go with the camera (control.c) */
 	{ FS_INO_CONTROL, FS_INO_ROOT, "control", S_IFDIR | 0555,
 	  LIVE_ATTR_TIMEOUT },
 	{ FS_INO_EVENTS, FS_INO_ROOT, "events", S_IFREG | 0444,
 	  LIVE_ATTR_TIMEOUT },
+	/* writable: `rm captures/NAME` frees a still (captures.c) */
+	{ FS_INO_CAPTURES, FS_INO_ROOT, "captures", S_IFDIR | 0755,
+	  LIVE_ATTR_TIMEOUT },
 };
+
+/* live/frames/ exists only when the mount keeps frames. */
+static bool node_visible(const struct fs *fs, const struct fs_node *n)
+{
+	if (n->ino == FS_INO_CAPTURES)
+		return fs->captures != NULL;
+	return n->ino != FS_INO_FRAMES || fs->frames != NULL;
+}
 
 const struct fs_node *fs_node_get(fuse_ino_t ino)
 {
@@ -62,13 +75,13 @@ static void set_time(struct timespec *ts, uint64_t wall_ns)
 	ts->tv_nsec = (long)(wall_ns % NS_PER_S);
 }
 
-static unsigned count_subdirs(enum fs_ino ino)
+static unsigned count_subdirs(const struct fs *fs, enum fs_ino ino)
 {
 	unsigned n = 0;
 
 	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)
 		if (nodes[i].ino != FS_INO_ROOT && nodes[i].parent == ino &&
-		    S_ISDIR(nodes[i].mode))
+		    S_ISDIR(nodes[i].mode) && node_visible(fs, &nodes[i]))
 			n++;
 	return n;
 }
@@ -112,8 +125,10 @@ static void fill_attr(struct fs *fs, const struct fs_node *n, pid_t pid,
 	st->st_gid = getgid();
 	st->st_blksize = 4096;
 	if (S_ISDIR(n->mode)) {
-		st->st_nlink = 2 + count_subdirs(n->ino);
-		set_time(&st->st_mtim, fs->start_wall_ns);
+		st->st_nlink = 2 + count_subdirs(fs, n->ino);
+		set_time(&st->st_mtim, n->ino == FS_INO_CAPTURES
+					       ? fs_captures_mtime(fs)
+					       : fs->start_wall_ns);
 		st->st_ctim = st->st_mtim;
 		st->st_atim = st->st_mtim;
 		return;
@@ -133,11 +148,19 @@ static void handle_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	const struct fs_node *n = fs_node_find(parent, name);
 	struct fuse_entry_param e;
 
+	if (parent == FS_INO_FRAMES) {
+		fs_frames_lookup(req_fs(req), req, name);
+		return;
+	}
 	if (parent == FS_INO_CONTROL) {
 		fs_control_lookup(req_fs(req), req, name);
 		return;
 	}
-	if (!n) {
+	if (parent == FS_INO_CAPTURES) {
+		fs_captures_lookup(req_fs(req), req, name);
+		return;
+	}
+	if (!n || !node_visible(req_fs(req), n)) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
@@ -157,6 +180,14 @@ static void handle_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 
 	(void)fi; /* the kernel sends no handle for stat/fstat (fuse.md 2.2) */
+	if (fs_frames_ino(ino)) {
+		fs_frames_getattr(req_fs(req), req, ino);
+		return;
+	}
+	if (fs_captures_ino(ino)) {
+		fs_captures_getattr(req_fs(req), req, ino);
+		return;
+	}
 	if (!n) {
 		fs_control_getattr(req_fs(req), req, ino);
 		return;
@@ -199,7 +230,15 @@ static void handle_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	if (dir->ino == FS_INO_CONTROL) {
+	if (ino == FS_INO_FRAMES) {
+		fs_frames_readdir(req_fs(req), req, size, off);
+		return;
+	}
+	if (ino == FS_INO_CAPTURES && node_visible(req_fs(req), dir)) {
+		fs_captures_readdir(req_fs(req), req, size, off);
+		return;
+	}
+	if (ino == FS_INO_CONTROL) {
 		fs_control_readdir(req_fs(req), req, size, off);
 		return;
 	}
@@ -215,7 +254,8 @@ static void handle_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		       idx))
 		goto out;
 	for (size_t i = 0; i < ARRAY_LEN(nodes); i++) {
-		if (nodes[i].ino == FS_INO_ROOT || nodes[i].parent != dir->ino)
+		if (nodes[i].ino == FS_INO_ROOT || nodes[i].parent != dir->ino ||
+		    !node_visible(req_fs(req), &nodes[i]))
 			continue;
 		if (idx++ >= off && !add_entry(req, buf, size, &used,
 					       nodes[i].name, &nodes[i], idx))

@@ -138,8 +138,12 @@ static int take_frame(struct ptp_response *resp, struct sony_lv_result *out)
 	resp->data = NULL; /* owned (or already freed) by the frame now */
 	resp->data_len = 0;
 	resp->data_cap = 0;
-	if (out->frame)
+	if (out->frame) {
+		/* In the same buffer as the JPEG, which the frame owns. */
+		out->frame->focus = lv.focal;
+		out->frame->focus_len = lv.focal_len;
 		return 0;
+	}
 	if (why < 0)
 		return ALPHAFS_ERR_NOMEM;
 	out->reject = why;

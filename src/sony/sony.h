@@ -27,6 +27,9 @@
 
 #define SONY_HANDLE_CAPTURED 0xFFFFC001u
 #define SONY_HANDLE_LIVEVIEW 0xFFFFC002u
+/* ObjectFormat of a captured RAW (ARW); JPEG is the standard 0x3801
+ * (dossier §4.5). */
+#define SONY_OFC_ARW 0xB101
 
 #define SONY_PROTOCOL_200 0x00C8u
 #define SONY_PROTOCOL_300 0x012Cu
@@ -244,6 +247,73 @@ void sony_liveview_write(struct buf *b, uint32_t offset,
 			 const uint8_t *reserved, const uint8_t *jpeg,
 			 size_t jpeg_len);
 
+/* ---- focus-frame block (focus.c) ---------------------------------------- */
+/*
+ * The block the live-view dataset's header points at (focal offset and
+ * size, dossier §4.3), in Sony's FocalFrameInfo layout (focus.c says
+ * where it comes from and what is unverified): a version, then sections
+ * of frames (AF points; from 1.01 faces and tracking), each with
+ * denominators for its positions and up to 65535 24-byte entries.
+ */
+enum sony_focus_kind {
+	SONY_FOCUS_AF,
+	SONY_FOCUS_FACE,
+	SONY_FOCUS_TRACKING,
+	SONY_FOCUS_KINDS,
+};
+#define SONY_FOCUS_SELECTED 2 /* face entry: 1 unselected, 2 selected */
+
+struct sony_focus_section {
+	bool present;
+	uint32_t x_den, y_den; /* positions are x / x_den, y / y_den */
+	uint16_t count;	       /* entries, all inside the block */
+	size_t entries_off;    /* where they start in the block */
+};
+
+struct sony_focus {
+	uint16_t version; /* x 100: 100 is 1.00 */
+	struct sony_focus_section s[SONY_FOCUS_KINDS];
+	size_t trailing; /* bytes after the last decoded section */
+};
+
+struct sony_focus_frame {
+	uint16_t type, state; /* sony_focus_type_name / _state_name */
+	uint8_t priority;
+	uint8_t selection; /* faces only */
+	uint32_t x, y, width, height;
+};
+
+/*
+ * Parses the block's header and section headers, checking that every
+ * entry a section declares lies inside buf. Returns 0, or MALFORMED when
+ * the block does not have this layout (too short, a version outside
+ * 1.00..1.99, a section running past the end); callers then show the
+ * bytes as they are. Pure; never reads outside buf[0..len).
+ */
+int sony_focus_parse(const uint8_t *buf, size_t len, struct sony_focus *out);
+/* Entry i of section s (from sony_focus_parse on the same buf) into *out;
+ * INVALID for i out of range. Pure. */
+int sony_focus_frame_at(const uint8_t *buf, size_t len,
+			const struct sony_focus_section *s, unsigned i,
+			enum sony_focus_kind kind, struct sony_focus_frame *out);
+/* Names ("Wide", "Focused", "AF_TargetFace"), or NULL when unknown. */
+const char *sony_focus_type_name(enum sony_focus_kind kind, uint16_t type);
+const char *sony_focus_state_name(enum sony_focus_kind kind, uint16_t state);
+/*
+ * Appends the decoded block as one JSON object ({"layout", "version",
+ * "af": {"x_denominator", "y_denominator", "frames": [...]}, "face",
+ * "tracking", "undecoded_bytes"}) to out and returns 0; returns MALFORMED
+ * with nothing appended when sony_focus_parse refuses it. Errors of out
+ * latch in out. Pure.
+ */
+int sony_focus_json(const uint8_t *buf, size_t len, struct buf *out);
+/* Writes a block: the AF section, and from version 1.01 the face and
+ * tracking sections (sections[k].count entries from frames[k]). For the
+ * emulated camera and tests; errors latch in b. */
+void sony_focus_write(struct buf *b, uint16_t version,
+		      const struct sony_focus_section *sections,
+		      const struct sony_focus_frame *const *frames);
+
 /* Outcome of one live-view poll. */
 struct sony_lv_result {
 	struct frame *frame; /* on 0: a new whole frame, one reference owned */
@@ -253,7 +323,8 @@ struct sony_lv_result {
 };
 /*
  * One GetObject(0xFFFFC002). Returns 0 with a whole frame (built without a
- * copy: the frame owns the data-phase buffer); AGAIN when the camera has
+ * copy: the frame owns the data-phase buffer; its focus/focus_len point at
+ * the dataset's focus-frame block when there is one); AGAIN when the camera has
  * no new frame (AccessDenied 0x200F, any data discarded, rc set); other
  * codes as PTP_RESPONSE with rc set (0x2019 DeviceBusy, 0x2009 before live
  * view); REJECTED with the reason for a torn or inconsistent frame,

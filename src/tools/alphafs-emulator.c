@@ -43,6 +43,9 @@ enum {
 	OPT_STEP_MS,
 	OPT_FOCUS_FRAMES,
 	OPT_JITTER,
+	OPT_FOCUS_OPAQUE,
+	OPT_STILL,
+	OPT_RAW_SIZE,
 };
 
 /* One table for getopt_long and --help. */
@@ -67,6 +70,12 @@ static const struct tool_opt opt_defs[] = {
 	  "a 0x9207 notch shows MS ms after the step (300)" },
 	{ "focus-frames", no_argument, OPT_FOCUS_FRAMES, NULL,
 	  "a focus-frame block after each live-view JPEG" },
+	{ "focus-opaque", no_argument, OPT_FOCUS_OPAQUE, NULL,
+	  "... in no known layout (51-105 bytes)" },
+	{ "still", required_argument, OPT_STILL, "WxH",
+	  "size of the stills' JPEG (default 6000x4000, ~10 MB)" },
+	{ "raw-size", required_argument, OPT_RAW_SIZE, "BYTES",
+	  "size of the ARW of RAW(+JPEG) stills (25165824)" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
 	  "USB mode: pc-remote (default), mtp or mass-storage" },
 	{ "control", required_argument, 'c', "FIFO",
@@ -207,6 +216,13 @@ static int parse_opt(struct launcher *l, int c, const char *arg)
 				       l->cfg.jitter_us > EMU_JITTER_MAX_US
 			       ? ALPHAFS_ERR_INVALID
 			       : 0;
+	case OPT_FOCUS_OPAQUE:
+		l->cfg.focus_frames = l->cfg.focus_opaque = true;
+		return 0;
+	case OPT_STILL:
+		return parse_size(arg, &l->cfg.still_width, &l->cfg.still_height);
+	case OPT_RAW_SIZE:
+		return parse_uint(arg, &l->cfg.raw_bytes);
 	case 's':
 		if (strlen(arg) >= sizeof(l->cfg.serial))
 			return ALPHAFS_ERR_INVALID;

@@ -31,7 +31,9 @@
 #include "camera/camera.h"
 #include "frame/frame.h"
 #include "fs/fs.h"
+#include "sony/sony.h"
 #include "tools/emu_control.h"
+#include "tools/mount_capture.h"
 #include "tools/mount_control.h"
 #include "tools/tools.h"
 #include "mountpoint.h"
@@ -51,13 +53,20 @@ struct options {
 	unsigned emu_fps;
 	unsigned emu_step_ms;
 	unsigned max_threads;
+	unsigned frames;
+	unsigned captures_max;
+	unsigned captures_max_mb;
 	unsigned control_mode;
+	char *captures_dir;
+	int captures_ram;
 	char *emu_fault;
+	char *emu_still;
 	char *emu_control;
 	char *log_spec;
 	int exit_on_disconnect;
 	int stale_frames;
 	int emu_small;
+	int emu_focus;
 	int replay_loop;
 	int replay_realtime;
 	int recover;
@@ -129,6 +138,17 @@ static const struct mount_opt mount_opts[] = {
 	{ OPT("emu_fps=%u", emu_fps, 0), "-o emu_fps=N,emu_small",
 	  "emulated camera: N fps (30); 640x424 frames" },
 	{ OPT("emu_small", emu_small, 1), NULL, NULL },
+	/* the emulated stills' size: mount.alphafs(8) */
+	{ OPT("emu_still=%s", emu_still, 0), NULL, NULL },
+	/* emulated focus-frame blocks: mount.alphafs(8) describes it */
+	{ OPT("emu_focus", emu_focus, 1), NULL, NULL },
+	{ OPT("frames=%u", frames, 0), "-o frames=N,captures_max=M",
+	  "keep N live/frames/ (8), M stills (100)" },
+	{ OPT("captures_max=%u", captures_max, 0), NULL, NULL },
+	{ OPT("captures_max_mb=%u", captures_max_mb, 0), NULL, NULL },
+	/* where captures/ spools, or memory: mount.alphafs(8) */
+	{ OPT("captures_dir=%s", captures_dir, 0), NULL, NULL },
+	{ OPT("captures_ram", captures_ram, 1), NULL, NULL },
 	{ OPT("emu_step_ms=%u", emu_step_ms, 0), NULL, NULL },
 	{ OPT("emu_control=%s", emu_control, 0), NULL, NULL },
 	{ OPT("loop", replay_loop, 1), "-o loop,realtime",
@@ -213,11 +233,12 @@ static void show_help(void)
 	       "[-f] [-d] [-s]\n"
 	       "Mounts a Sony Alpha camera in PC Remote mode as files "
 	       "(alphafs(7)):\n"
-	       "  live/latest.jpg  live/stream.mjpeg  info/device  "
-	       "info/status  control/  events\n"
+	       "  live/latest.jpg  live/stream.mjpeg  live/frames/  info/device  "
+	       "info/status\n"
+	       "  control/  captures/  events\n"
 	       "SOURCE: " TOOL_SOURCE_SYNTAX "\n"
 	       "(default: the first camera found; CAPTURE: usbmon/USBPcap, "
-	       "alphafs-extract(1))\n\n");
+	       "alphafs-extract(1))\n");
 	for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
 		if (mount_opts[i].name)
 			tool_help_row(stdout, mount_opts[i].name,
@@ -375,6 +396,7 @@ struct daemon {
 	struct camera *cam;
 	struct fs *fs;
 	struct mount_control mc;
+	struct mount_capture mk; /* control/capture, control/focus */
 	struct emu_control ec; /* -o emu_control */
 	char emu_control_path[PATH_MAX];
 	int exit_listener;
@@ -450,6 +472,11 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 		return ALPHAFS_ERR_NOMEM;
 	}
 	mount_control_init(&d->mc, d->cam, d->o->control_mode);
+	if (!mount_capture_register(&d->mk, &d->mc, d->cam,
+				    d->o->control_mode)) {
+		snprintf(err, cap, "too many control files");
+		return ALPHAFS_ERR_NOMEM;
+	}
 	sink = mount_control_sink(&d->mc);
 	camera_set_event_sink(d->cam, &sink);
 	why[0] = '\0';
@@ -457,6 +484,17 @@ static int start_camera(struct daemon *d, char *err, size_t cap)
 	if (rc < 0)
 		snprintf(err, cap, "%s", why[0] ? why : alphafs_strerror(rc));
 	return rc;
+}
+
+/* Where captures/ spools: -o captures_dir, else $TMPDIR, else /var/tmp
+ * (on disk: stills do not take the RAM a tmpfs /tmp would). */
+static const char *captures_dir(const struct options *o)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (o->captures_dir && o->captures_dir[0])
+		return o->captures_dir;
+	return t && t[0] == '/' ? t : "/var/tmp";
 }
 
 static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
@@ -472,16 +510,25 @@ static int start_fs(struct daemon *d, struct fuse_args *args, char *err,
 		.source = d->source_text,
 		.readers = handle_readers,
 		.readers_arg = d->cam,
+		.frames_keep = d->o->frames,
+		.focus_json = sony_focus_json,
 		.controls = d->mc.entries,
 		.ncontrols = d->mc.n,
 		.control_arg = &d->mc,
+		.captures_max = d->o->captures_max,
+		.captures_max_bytes = (uint64_t)d->o->captures_max_mb << 20,
+		.captures_dir = d->o->captures_ram ? NULL : captures_dir(d->o),
 	};
 	char why[ERR_DETAIL_MAX];
 	int rc;
 
 	d->fs = fs_create(&cfg);
 	if (!d->fs) {
-		snprintf(err, cap, "out of memory");
+		if (cfg.captures_dir && cfg.captures_max)
+			snprintf(err, cap, "out of memory, or no spool directory for captures/ under %s (-o captures_dir)",
+				 cfg.captures_dir);
+		else
+			snprintf(err, cap, "out of memory");
 		return ALPHAFS_ERR_NOMEM;
 	}
 	fuse_last_msg[0] = '\0';
@@ -516,6 +563,8 @@ static void stop_all(struct daemon *d)
 	if (d->store)
 		frame_store_set_state(d->store, FRAME_STORE_CLOSED, "unmounted");
 	fs_destroy(d->fs);
+	if (d->cam)
+		mount_capture_finish(&d->mk);
 	camera_destroy(d->cam);
 	frame_store_destroy(d->store);
 }
@@ -635,8 +684,8 @@ static int setup_replay(struct options *o, struct daemon *d)
 	struct capture_replay_options *ro = &d->src.replay.opt;
 	char err[ERR_DETAIL_MAX];
 
-	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_control ||
-	    o->emu_step_ms != UINT_MAX) {
+	if (o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
+	    o->emu_still || o->emu_control || o->emu_step_ms != UINT_MAX) {
 		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
 				"source\n");
 		return -1;
@@ -680,6 +729,26 @@ static int emu_control_path(const char *arg, struct daemon *d)
 	return 0;
 }
 
+/* -o emu_still=WxH: the emulated camera's still size (smaller stills
+ * for tests that take many). */
+static int parse_still(const char *s, struct emu_config *cfg)
+{
+	unsigned long w, h;
+	char *end;
+
+	w = strtoul(s, &end, 10);
+	if (end == s || *end != 'x')
+		return -1;
+	s = end + 1;
+	h = strtoul(s, &end, 10);
+	if (end == s || *end || w < EMU_STILL_MIN_PX || w > EMU_STILL_MAX_PX ||
+	    h < EMU_STILL_MIN_PX || h > EMU_STILL_MAX_PX)
+		return -1;
+	cfg->still_width = (unsigned)w;
+	cfg->still_height = (unsigned)h;
+	return 0;
+}
+
 static int setup_source(struct options *o, struct daemon *d)
 {
 	char err[ERR_DETAIL_MAX];
@@ -696,8 +765,8 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (d->src.kind == TOOL_SOURCE_REPLAY)
 		return setup_replay(o, d);
-	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_control ||
-	     o->emu_step_ms != UINT_MAX) &&
+	if ((o->emu_fault || o->emu_fps || o->emu_small || o->emu_focus ||
+	     o->emu_still || o->emu_control || o->emu_step_ms != UINT_MAX) &&
 	    d->src.kind != TOOL_SOURCE_EMULATE) {
 		fprintf(stderr, PROG ": the emu_* options need the 'emulate' "
 				"source\n");
@@ -705,10 +774,16 @@ static int setup_source(struct options *o, struct daemon *d)
 	}
 	if (o->emu_fps)
 		d->src.emu.fps = o->emu_fps;
+	d->src.emu.focus_frames = o->emu_focus;
 	if (o->emu_step_ms != UINT_MAX)
 		d->src.emu.step_ms = o->emu_step_ms;
 	if (o->emu_control && emu_control_path(o->emu_control, d) < 0)
 		return -1;
+	if (o->emu_still && parse_still(o->emu_still, &d->src.emu) < 0) {
+		fprintf(stderr, PROG ": emu_still=%s: WxH, each %u..%u\n",
+			o->emu_still, EMU_STILL_MIN_PX, EMU_STILL_MAX_PX);
+		return -1;
+	}
 	if (o->emu_small) {
 		d->src.emu.width = EMU_SMALL_WIDTH;
 		d->src.emu.height = EMU_SMALL_HEIGHT;
@@ -751,6 +826,8 @@ static void free_options(struct options *o)
 	free(o->emu_fault);
 	free(o->emu_control);
 	free(o->log_spec);
+	free(o->captures_dir);
+	free(o->emu_still);
 }
 
 static int run(struct options *o, struct fuse_args *args)
@@ -769,6 +846,16 @@ static int run(struct options *o, struct fuse_args *args)
 		return 1;
 	}
 	d.source_text = o->npos == 2 ? o->pos[0] : "";
+	if (o->frames > FS_FRAMES_MAX) {
+		fprintf(stderr, PROG ": frames=%u: at most %u frames\n",
+			o->frames, FS_FRAMES_MAX);
+		return 1;
+	}
+	if (o->captures_max > FS_CAPTURES_MAX) {
+		fprintf(stderr, PROG ": captures_max=%u: at most %u stills\n",
+			o->captures_max, FS_CAPTURES_MAX);
+		return 1;
+	}
 	if (mountpoint_check(o->pos[o->npos - 1], mp, o->recover, o->stack) <
 		    0 ||
 	    setup_source(o, &d) < 0)
@@ -800,7 +887,6 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
-		.linger = LINGER_DEFAULT,
 		.control_mode = MOUNT_CONTROL_MODE_DEFAULT,
 		.emu_step_ms = UINT_MAX, /* not given */
 	};

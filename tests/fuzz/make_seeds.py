@@ -55,6 +55,14 @@ DPD_STD_5007 = struct.pack('<HHB', 0x5007, 4, 1) + struct.pack('<HH', 560, 560) 
     struct.pack('<HHH', 0, 0xFFFF, 1)
 
 
+def sony_still_info(fmt, size, name, date):
+    """ObjectInfo of a still at 0xFFFFC001 as the emulated a6300 sends
+    it (dossier §2.3, §4.5): no storage, format 0x3801 or 0xB101."""
+    return (struct.pack('<IHHIHIIIIIIIHII', 0, fmt, 0, size, 0, 0, 0, 0,
+                        6000, 4000, 0, 0, 0, 0, 0) +
+            ptp_str(name) + ptp_str(date) + ptp_str(date) + ptp_str(''))
+
+
 def xfers(*ts):
     return b''.join(struct.pack('<H', len(t)) + t for t in ts)
 
@@ -77,6 +85,12 @@ def main():
 
     write('datasets', 'device-info', b'\x00' + device_info())
     write('datasets', 'object-info', b'\x01' + object_info())
+    write('datasets', 'sony-still-jpeg',
+          b'\x01' + sony_still_info(0x3801, 10726981, 'DSC01234.JPG', '20240501T123456'))
+    write('datasets', 'sony-still-arw',
+          b'\x01' + sony_still_info(0xB101, 25165824, 'DSC01234.ARW', '20240501T123456'))
+    write('datasets', 'sony-still-odd-name',
+          b'\x01' + sony_still_info(0x3801, 1, '../..\x01/x y', '2024050XT1234'))
     write('datasets', 'std-dpd-5007', b'\x02' + DPD_STD_5007)
     write('datasets', 'sony-dpds', b'\x03' + DPD_5004 + DPD_D2C1 + DPD_D20D)
 

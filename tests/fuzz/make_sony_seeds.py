@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the Sony fuzz targets (liveview, sony_props,
-ext_info) from byte layouts in the protocol dossier (§3.3, §4.3, §5.1,
-§5.2). Run from anywhere; regenerating gives the same files."""
+ext_info, focus) from byte layouts in the protocol dossier (§3.3, §4.3,
+§5.1, §5.2) and src/sony/focus.c. Run from anywhere; regenerating gives
+the same files."""
 import os
 import struct
 
@@ -44,6 +45,29 @@ def liveview(offset, jpeg, reserved=None, size=None, focal=b''):
     return struct.pack('<IIII', offset, size, foff, len(focal)) + res[:gap] + jpeg + focal
 
 
+def focus_section(den_x, den_y, entries):
+    return struct.pack('<IIH', den_x, den_y, len(entries)) + bytes(6) + b''.join(entries)
+
+
+def focus_entry(typ, state, prio, x, y, w, h, face_sel=None):
+    if face_sel is None:
+        head = struct.pack('<HHB', typ, state, prio) + bytes(3)
+    else:
+        head = struct.pack('<HHBB', typ, state, face_sel, prio) + bytes(2)
+    return head + struct.pack('<IIII', x, y, h, w)
+
+
+def focus_block(version, af, faces=None, tracking=None, tail=b''):
+    """FocalFrameInfo (src/sony/focus.c): version, reserved, an empty
+    reserved array, the AF section, from 1.01 face and tracking."""
+    b = struct.pack('<H', version) + bytes(38) + focus_section(0, 0, [])
+    b += focus_section(1024, 768, af)
+    if version >= 101:
+        b += focus_section(640, 480, faces or [])
+        b += focus_section(640, 480, tracking or [])
+    return b + tail
+
+
 def props(*dpds, count=None):
     n = len(dpds) if count is None else count
     return struct.pack('<II', n, 0) + b''.join(dpds)
@@ -75,6 +99,15 @@ def main():
     write('liveview', 'padded-128', liveview(0x80, JPEG + bytes(128 - len(JPEG)),
                                              size=128))
     write('liveview', 'padded-too-far', liveview(0x80, JPEG + bytes(513)))
+    af2 = [focus_entry(3, 2, 1, 512, 400, 60, 40), focus_entry(0x10, 1, 2, 7, 8, 9, 10)]
+    write('focus', 'v100-two-af', focus_block(100, af2))
+    write('focus', 'v101-face-tracking',
+          focus_block(101, af2[:1], [focus_entry(2, 2, 1, 100, 200, 30, 31, face_sel=2)],
+                      [focus_entry(2, 1, 1, 5, 6, 7, 8)], tail=bytes(16)))
+    write('focus', 'v100-empty', focus_block(100, []))
+    write('focus', 'count-past-end', focus_block(100, af2)[:100])
+    write('focus', 'opaque-51', bytes((i * 37 + 11) & 0xFF for i in range(51)))
+    write('liveview', 'focal-layout', liveview(0x80, JPEG, focal=focus_block(100, af2)))
     write('ext_info', 'ilce-5100', EXT_5100)
     write('ext_info', 'empty-lists', bytes.fromhex('c800') + bytes(8))
     write('ext_info', 'v300-trailing', bytes.fromhex('2c01') + struct.pack('<I', 1) +

@@ -169,6 +169,10 @@ def usb_command(mp, opts, extra):
             launcher += ["--fps", o[len("emu_fps="):]]
         elif o == "emu_small":
             launcher += ["--small"]
+        elif o == "emu_focus":
+            launcher += ["--focus-frames"]
+        elif o.startswith("emu_still="):
+            launcher += ["--still", o[len("emu_still="):]]
         elif o.startswith("emu_step_ms="):
             launcher += ["--step-ms", o[len("emu_step_ms="):]]
         elif o.startswith("emu_control="):
@@ -433,6 +437,19 @@ def marker(jpeg):
           "frame without the emulator's marker")
     return (int.from_bytes(out[1:5], "little"),
             int.from_bytes(out[5:13], "little"))
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF, walking its segments by their
+    lengths (the entropy-coded data is never scanned)."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        m, n = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + n
+    raise Failure("no SOF in a %d-byte JPEG" % len(data))
 
 
 def decode(jpeg, what):

@@ -298,6 +298,8 @@ static void test_info_and_status_text(void **state)
 			       "poll_schedule_relearns: 0\n"
 			       "frame_transfer_us: 0\n"
 			       "live_view_rests: 0\nlive_view_wakes: 0\n"
+			       "stills: 0\nstill_failures: 0\nstill_objects: 0\n"
+			       "stills_drained: 0\nstill_why: -\n"
 			       "props_reads: 0\ncontrol_writes: 0\n"
 			       "control_writes_failed: 0\ncontrol_steps: 0\n"
 			       "control_why: -\nevents_posted: 0\n");

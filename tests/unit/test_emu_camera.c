@@ -373,19 +373,6 @@ static void test_liveview_dataset_layout(void **state)
 	emu_camera_destroy(cam);
 }
 
-static void expect_denied(struct emu_camera *cam, uint32_t tid)
-{
-	static const uint8_t zero16[16] = { 0 };
-	size_t len;
-	uint8_t *b = host_liveview(cam, tid, &len);
-
-	assert_int_equal(get_u16le(b + 4), PTP_TYPE_DATA);
-	assert_int_equal(len, 28);
-	assert_memory_equal(b + 12, zero16, 16);
-	mem_free(b);
-	host_response(cam, PTP_RC_ACCESS_DENIED);
-}
-
 static uint64_t fetch_seq(struct emu_camera *cam, uint32_t tid)
 {
 	uint64_t seq, ns;
@@ -498,29 +485,6 @@ static void test_liveview_object_info(void **state)
 
 /* ---- events, controls, capture ---------------------------------------- */
 
-static void expect_event(struct emu_camera *cam, uint16_t code, uint32_t p1)
-{
-	uint8_t b[32];
-	size_t got;
-
-	assert_int_equal(emu_camera_interrupt_in(cam, b, sizeof(b), &got), 0);
-	assert_int_equal(got, 16);
-	assert_int_equal(get_u32le(b), 16);
-	assert_int_equal(get_u16le(b + 4), PTP_TYPE_EVENT);
-	assert_int_equal(get_u16le(b + 6), code);
-	assert_int_equal(get_u32le(b + 8), 0xFFFFFFFFu);
-	assert_int_equal(get_u32le(b + 12), p1);
-}
-
-static void expect_no_event(struct emu_camera *cam)
-{
-	uint8_t b[32];
-	size_t got;
-
-	assert_int_equal(emu_camera_interrupt_in(cam, b, sizeof(b), &got),
-			 ALPHAFS_ERR_AGAIN);
-}
-
 static void test_event_golden(void **state)
 {
 	static const uint8_t ev[16] = { 0x10, 0, 0, 0, 4, 0, 0x03, 0xc2,
@@ -542,32 +506,6 @@ static void test_event_golden(void **state)
 			 ALPHAFS_ERR_OVERFLOW);
 	expect_no_event(cam);
 	emu_camera_destroy(cam);
-}
-
-static uint64_t prop_now(struct emu_camera *cam, uint16_t code, uint32_t tid)
-{
-	struct sony_prop_table t = { 0 };
-	uint64_t v;
-	size_t len;
-	uint8_t *b;
-
-	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, tid, 0, 0, 0);
-	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
-	host_response(cam, PTP_RC_OK);
-	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
-	v = sony_props_find(&t, code)->current.u;
-	sony_props_finish(&t);
-	mem_free(b);
-	return v;
-}
-
-static void control_b(struct emu_camera *cam, uint32_t tid, uint16_t code,
-		      const void *d, size_t n, uint16_t rc)
-{
-	host_cmd(cam, SONY_OC_SET_CONTROL_B, tid, 1, code, 0);
-	host_expect_nothing(cam); /* waits for the data phase */
-	host_data_out(cam, SONY_OC_SET_CONTROL_B, tid, d, n);
-	host_response(cam, rc);
 }
 
 static void test_steps_apply_after_delay(void **state)
@@ -624,43 +562,6 @@ static void test_set_control_a(void **state)
 	host_cmd(cam, SONY_OC_SET_CONTROL_A, 94, 1, 0xD25A, 0);
 	host_data_out(cam, SONY_OC_SET_CONTROL_A, 94, &prio, 1);
 	host_response(cam, PTP_RC_OK);
-	emu_camera_destroy(cam);
-}
-
-static void test_capture_to_ram(void **state)
-{
-	struct emu_camera *cam = host_camera(NULL);
-	const uint16_t down = SONY_BUTTON_DOWN, up = SONY_BUTTON_UP, odd = 3;
-	size_t len;
-	uint8_t *b;
-
-	(void)state;
-	host_handshake(cam);
-	control_b(cam, 100, SONY_CTL_S1, &down, 2, PTP_RC_OK);
-	control_b(cam, 101, SONY_CTL_S2, &odd, 2,
-		  PTP_RC_INVALID_DEVICE_PROP_VALUE);
-	advance_ms(300);
-	expect_event(cam, SONY_EC_PROP_CHANGED, SONY_DPC_FOCUS_FOUND);
-	assert_int_equal(prop_now(cam, SONY_DPC_FOCUS_FOUND, 102), 2);
-	control_b(cam, 103, SONY_CTL_S2, &down, 2, PTP_RC_OK);
-	control_b(cam, 104, SONY_CTL_S2, &up, 2, PTP_RC_OK);
-	control_b(cam, 105, SONY_CTL_S1, &up, 2, PTP_RC_OK);
-	expect_no_event(cam);
-	advance_ms(500);
-	expect_event(cam, SONY_EC_PROP_CHANGED, SONY_DPC_OBJECT_IN_MEMORY);
-	expect_event(cam, SONY_EC_OBJECT_ADDED, SONY_HANDLE_CAPTURED);
-	assert_int_equal(prop_now(cam, SONY_DPC_OBJECT_IN_MEMORY, 106), 0x8001);
-	host_cmd(cam, PTP_OC_GET_OBJECT_INFO, 107, 1, SONY_HANDLE_CAPTURED, 0);
-	mem_free(host_expect(cam, PTP_TYPE_DATA, PTP_OC_GET_OBJECT_INFO, &len));
-	host_response(cam, PTP_RC_OK);
-	host_cmd(cam, PTP_OC_GET_OBJECT, 108, 1, SONY_HANDLE_CAPTURED, 0);
-	b = host_expect(cam, PTP_TYPE_DATA, PTP_OC_GET_OBJECT, &len);
-	host_response(cam, PTP_RC_OK);
-	assert_int_equal(frame_jpeg_check(b + 12, len - 12), -1);
-	mem_free(b);
-	assert_int_equal(prop_now(cam, SONY_DPC_OBJECT_IN_MEMORY, 109), 0);
-	host_cmd(cam, PTP_OC_GET_OBJECT, 110, 1, SONY_HANDLE_CAPTURED, 0);
-	host_response(cam, PTP_RC_INVALID_OBJECT_HANDLE);
 	emu_camera_destroy(cam);
 }
 
@@ -1069,7 +970,6 @@ int main(void)
 		cmocka_unit_test(test_event_golden),
 		cmocka_unit_test(test_steps_apply_after_delay),
 		cmocka_unit_test(test_set_control_a),
-		cmocka_unit_test(test_capture_to_ram),
 		cmocka_unit_test(test_ep0_requests),
 		cmocka_unit_test(test_out_halt_until_clear),
 		cmocka_unit_test(test_unplug_everywhere),

@@ -12,6 +12,9 @@
 /* A read cap that takes any transfer whole (a multiple of 512). */
 #define HOST_CAP (2u * 1024 * 1024)
 #define FRAME_NS (1000000000ull / 30)
+#define HOST_STILL_W 320
+#define HOST_STILL_H 240
+#define HOST_RAW_BYTES 5000
 
 static uint64_t fake_now_ns = 1000000000ull;
 
@@ -29,7 +32,8 @@ static inline void advance_ms(uint64_t ms)
 /* A camera on the fake clock with the given faults (NULL: none). Live
  * view is up right after the handshake (warmup_ms 0) and frames are ready
  * exactly on the frame clock's slots (jitter_us 0): the warm-up and the
- * jitter have tests of their own. */
+ * jitter have tests of their own (host_camera_warm). Stills are
+ * HOST_STILL_W x HOST_STILL_H, ARWs HOST_RAW_BYTES. */
 static inline struct emu_camera *host_camera(const struct emu_faults *f)
 {
 	struct emu_config cfg;
@@ -38,6 +42,11 @@ static inline struct emu_camera *host_camera(const struct emu_faults *f)
 	emu_config_default(&cfg);
 	cfg.warmup_ms = 0;
 	cfg.jitter_us = 0;
+	/* Small stills, encoded at once: the full-size picture is encoded on
+	 * a thread of its own, in real time (test_emu_still.c checks it). */
+	cfg.still_width = HOST_STILL_W;
+	cfg.still_height = HOST_STILL_H;
+	cfg.raw_bytes = HOST_RAW_BYTES;
 	if (f)
 		cfg.faults = *f;
 	cam = emu_camera_create(&cfg);
@@ -160,6 +169,71 @@ static inline uint8_t *host_liveview(struct emu_camera *cam, uint32_t tid,
 	b = host_xfer(cam, len, &rc);
 	assert_int_equal(rc, 0);
 	return b;
+}
+
+/* "No new frame": the 16-byte empty dataset, then AccessDenied. */
+static inline void expect_denied(struct emu_camera *cam, uint32_t tid)
+{
+	static const uint8_t zero16[16] = { 0 };
+	size_t len;
+	uint8_t *b = host_liveview(cam, tid, &len);
+
+	assert_int_equal(get_u16le(b + 4), PTP_TYPE_DATA);
+	assert_int_equal(len, 28);
+	assert_memory_equal(b + 12, zero16, 16);
+	mem_free(b);
+	host_response(cam, PTP_RC_ACCESS_DENIED);
+}
+
+/* The next event on the interrupt pipe is (code, p1). */
+static inline void expect_event(struct emu_camera *cam, uint16_t code, uint32_t p1)
+{
+	uint8_t b[32];
+	size_t got;
+
+	assert_int_equal(emu_camera_interrupt_in(cam, b, sizeof(b), &got), 0);
+	assert_int_equal(got, 16);
+	assert_int_equal(get_u32le(b), 16);
+	assert_int_equal(get_u16le(b + 4), PTP_TYPE_EVENT);
+	assert_int_equal(get_u16le(b + 6), code);
+	assert_int_equal(get_u32le(b + 8), 0xFFFFFFFFu);
+	assert_int_equal(get_u32le(b + 12), p1);
+}
+
+static inline void expect_no_event(struct emu_camera *cam)
+{
+	uint8_t b[32];
+	size_t got;
+
+	assert_int_equal(emu_camera_interrupt_in(cam, b, sizeof(b), &got),
+			 ALPHAFS_ERR_AGAIN);
+}
+
+/* The current value of code, read with 0x9209. */
+static inline uint64_t prop_now(struct emu_camera *cam, uint16_t code, uint32_t tid)
+{
+	struct sony_prop_table t = { 0 };
+	uint64_t v;
+	size_t len;
+	uint8_t *b;
+
+	host_cmd(cam, SONY_OC_GET_ALL_PROP_INFO, tid, 0, 0, 0);
+	b = host_expect(cam, PTP_TYPE_DATA, SONY_OC_GET_ALL_PROP_INFO, &len);
+	host_response(cam, PTP_RC_OK);
+	assert_int_equal(sony_props_parse(b + 12, len - 12, SONY_PROTOCOL_200, &t), 0);
+	v = sony_props_find(&t, code)->current.u;
+	sony_props_finish(&t);
+	mem_free(b);
+	return v;
+}
+
+static inline void control_b(struct emu_camera *cam, uint32_t tid, uint16_t code,
+		      const void *d, size_t n, uint16_t rc)
+{
+	host_cmd(cam, SONY_OC_SET_CONTROL_B, tid, 1, code, 0);
+	host_expect_nothing(cam); /* waits for the data phase */
+	host_data_out(cam, SONY_OC_SET_CONTROL_B, tid, d, n);
+	host_response(cam, rc);
 }
 
 #endif

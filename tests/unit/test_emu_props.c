@@ -49,16 +49,6 @@ static int64_t value_of(struct emu_camera *cam, uint16_t code, uint32_t tid)
 	return v;
 }
 
-static void expect_event(struct emu_camera *cam, uint16_t code, uint32_t p1)
-{
-	uint8_t b[32];
-	size_t got;
-
-	assert_int_equal(emu_camera_interrupt_in(cam, b, sizeof(b), &got), 0);
-	assert_int_equal(get_u16le(b + 6), code);
-	assert_int_equal(get_u32le(b + 12), p1);
-}
-
 static void drain_events(struct emu_camera *cam)
 {
 	uint8_t b[32];

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <turbojpeg.h>
 
 #include "frame/frame.h"
 #include "util/util.h"
@@ -150,6 +151,94 @@ static void test_frame_nomem(void **state)
 	assert_null(frame_create_copy(small_jpeg, sizeof(small_jpeg), &why));
 	assert_int_equal(why, -1);
 	mem_fail_after(-1);
+}
+
+/* ---- frame_jpeg_size ---------------------------------------------------- */
+
+/* SOI, an APP0 segment, fill bytes, a DHT-shaped segment (C4 is not a
+ * SOF), SOF2 (progressive) of 640 x 480, then SOS and EOI. */
+static const uint8_t sof_jpeg[] = {
+	0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB, 0xFF, 0xFF, 0xFF,
+	0xC4, 0x00, 0x03, 0x00, 0xFF, 0xD0, /* RST0: no length */
+	0xFF, 0xC2, 0x00, 0x0B, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x01, 0x01,
+	0x11, 0x00, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xD9,
+};
+#define SOF_END 30 /* bytes up to the end of the SOF segment */
+
+static void test_jpeg_size_markers(void **state)
+{
+	unsigned w = 0, h = 0;
+	uint8_t b[sizeof(sof_jpeg)];
+
+	(void)state;
+	assert_int_equal(frame_jpeg_size(sof_jpeg, sizeof(sof_jpeg), &w, &h), 0);
+	assert_int_equal(w, 640);
+	assert_int_equal(h, 480);
+	/* A prefix that ends before the SOF segment does has no size. */
+	for (size_t n = 0; n < SOF_END; n++)
+		assert_int_equal(frame_jpeg_size(sof_jpeg, n, &w, &h),
+				 ALPHAFS_ERR_MALFORMED);
+	assert_int_equal(frame_jpeg_size(sof_jpeg, SOF_END, &w, &h), 0);
+	assert_int_equal(frame_jpeg_size(NULL, 10, &w, &h), ALPHAFS_ERR_MALFORMED);
+	/* zero width */
+	memcpy(b, sof_jpeg, sizeof(b));
+	b[24] = b[25] = 0;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+	/* a segment length below 2, and one past the end */
+	memcpy(b, sof_jpeg, sizeof(b));
+	b[5] = 1;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+	b[4] = 0xFF;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+	/* garbage where a marker belongs */
+	memcpy(b, sof_jpeg, sizeof(b));
+	b[8] = 0x12;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+	/* the scan before any SOF: no size, and nothing after it is read */
+	memcpy(b, sof_jpeg, sizeof(b));
+	b[18] = 0xDA;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+	/* a SOF segment too short for its size fields */
+	memcpy(b, sof_jpeg, sizeof(b));
+	b[20] = 0x05;
+	assert_int_equal(frame_jpeg_size(b, sizeof(b), &w, &h), ALPHAFS_ERR_MALFORMED);
+}
+
+/* A real encoder's output (libjpeg-turbo) at an odd size, and the frame
+ * made from it carries that size. */
+static void test_jpeg_size_real(void **state)
+{
+	const int w = 37, h = 21;
+	uint8_t pix[37 * 21 * 3];
+	unsigned char *jpeg = NULL;
+	unsigned long jlen = 0;
+	unsigned gw = 0, gh = 0;
+	tjhandle tj = tjInitCompress();
+	struct frame *f;
+
+	(void)state;
+	assert_non_null(tj);
+	for (size_t i = 0; i < sizeof(pix); i++)
+		pix[i] = (uint8_t)(i * 7);
+	assert_int_equal(tjCompress2(tj, pix, w, 0, h, TJPF_RGB, &jpeg, &jlen,
+				     TJSAMP_420, 80, 0), 0);
+	assert_int_equal(frame_jpeg_size(jpeg, jlen, &gw, &gh), 0);
+	assert_int_equal(gw, (unsigned)w);
+	assert_int_equal(gh, (unsigned)h);
+	f = frame_create_copy(jpeg, jlen, NULL);
+	assert_non_null(f);
+	assert_int_equal(f->width, w);
+	assert_int_equal(f->height, h);
+	assert_null(f->focus);
+	frame_unref(f);
+	/* whole by its markers but without a SOF: published, size 0 x 0 */
+	f = frame_create_copy(small_jpeg, sizeof(small_jpeg), NULL);
+	assert_non_null(f);
+	assert_int_equal(f->width, 0);
+	assert_int_equal(f->height, 0);
+	frame_unref(f);
+	tjFree(jpeg);
+	tjDestroy(tj);
 }
 
 /* ---- store ------------------------------------------------------------- */
@@ -376,6 +465,91 @@ static void test_store_fps_ignores_old(void **state)
 	frame_store_destroy(st);
 }
 
+static struct frame *mk_at(uint64_t mono_ns, uint8_t tag)
+{
+	uint8_t j[sizeof(small_jpeg)];
+	struct frame *f;
+
+	memcpy(j, small_jpeg, sizeof(j));
+	j[4] = tag; /* inside the APP0 segment: same size, other bytes */
+	f = frame_create_copy(j, sizeof(j), NULL);
+	assert_non_null(f);
+	f->mono_ns = mono_ns;
+	f->wall_ns = mono_ns;
+	return f;
+}
+
+/* Publishes a frame stamped at t ms, returns a reference to it. */
+static struct frame *publish_at(struct frame_store *st, uint64_t t_ms,
+				uint8_t tag)
+{
+	frame_store_publish(st, mk_at(1000000000ull + t_ms * 1000000ull, tag));
+	return frame_store_latest(st);
+}
+
+static void test_store_intervals_and_late(void **state)
+{
+	struct frame_store *st = frame_store_create();
+	struct frame_store_stats stats;
+	/* 30 fps, then a frame 100 ms after the previous one */
+	const uint64_t t[] = { 0, 33, 67, 100, 133, 167, 200, 300, 333, 366 };
+	const bool late[] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 };
+	struct frame *f;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		f = publish_at(st, t[i], (uint8_t)i);
+		assert_int_equal(f->interval_ns,
+				 i ? (t[i] - t[i - 1]) * 1000000ull : 0);
+		assert_int_equal(f->late, late[i]);
+		assert_false(f->repeated);
+		frame_unref(f);
+	}
+	/* Too few intervals to know the rate yet: never late. */
+	frame_store_set_state(st, FRAME_STORE_DISCONNECTED, "gone");
+	f = publish_at(st, 10000, 1);
+	assert_int_equal(f->interval_ns, 0); /* a new connection */
+	frame_unref(f);
+	for (uint64_t ms = 10050; ms <= 10150; ms += 50) {
+		f = publish_at(st, ms, (uint8_t)ms);
+		assert_false(f->late);
+		frame_unref(f);
+	}
+	f = publish_at(st, 10900, 2);
+	assert_false(f->late); /* 3 intervals known, FRAME_LATE_MIN is 4 */
+	frame_unref(f);
+	frame_store_get_stats(st, &stats);
+	assert_int_equal(stats.late, 1);
+	frame_store_destroy(st);
+}
+
+static void test_store_repeated(void **state)
+{
+	struct frame_store *st = frame_store_create();
+	struct frame_store_stats stats;
+	struct frame *f;
+
+	(void)state;
+	f = publish_at(st, 0, 7);
+	assert_false(f->repeated); /* nothing before it */
+	frame_unref(f);
+	f = publish_at(st, 33, 7);
+	assert_true(f->repeated);
+	frame_unref(f);
+	f = publish_at(st, 66, 8);
+	assert_false(f->repeated);
+	frame_unref(f);
+	/* same bytes but longer: not a repeat */
+	frame_store_publish(st, frame_create_copy(sof_jpeg, sizeof(sof_jpeg), NULL));
+	f = frame_store_latest(st);
+	assert_false(f->repeated);
+	assert_int_equal(f->width, 640);
+	frame_unref(f);
+	frame_store_get_stats(st, &stats);
+	assert_int_equal(stats.repeated, 1);
+	frame_store_destroy(st);
+}
+
 /* ---- concurrency smoke (run under TSan in CI) ----------------------- */
 #define SMOKE_FRAMES 2000
 #define SMOKE_READERS 3
@@ -451,6 +625,8 @@ int main(void)
 		cmocka_unit_test(test_jpeg_every_prefix_is_torn),
 		cmocka_unit_test(test_jpeg_markers),
 		cmocka_unit_test(test_reject_names),
+		cmocka_unit_test(test_jpeg_size_markers),
+		cmocka_unit_test(test_jpeg_size_real),
 		cmocka_unit_test(test_frame_copy_and_refcount),
 		cmocka_unit_test(test_frame_take_inside_owner),
 		cmocka_unit_test(test_frame_take_rejects_and_frees),
@@ -462,6 +638,8 @@ int main(void)
 		cmocka_unit_test(test_store_rejects_and_closed),
 		cmocka_unit_test(test_store_fps_from_timestamps),
 		cmocka_unit_test(test_store_fps_ignores_old),
+		cmocka_unit_test(test_store_intervals_and_late),
+		cmocka_unit_test(test_store_repeated),
 		cmocka_unit_test(test_store_concurrent_smoke),
 	};
 

@@ -239,6 +239,151 @@ static void test_write_short_offset(void **state)
 	buf_finish(&b);
 }
 
+/* ---- focus-frame block -------------------------------------------------- */
+
+static const struct sony_focus_frame af_frames[] = {
+	{ .type = 3, .state = 2, .priority = 1, .x = 512, .y = 400,
+	  .width = 60, .height = 40 },
+	{ .type = 0x20, .state = 9, .priority = 2, .x = 7, .y = 8,
+	  .width = 9, .height = 10 },
+};
+static const struct sony_focus_frame face_frames[] = {
+	{ .type = 2, .state = 1, .selection = 2, .priority = 3, .x = 100,
+	  .y = 200, .width = 30, .height = 31 },
+};
+
+static void build_focus(struct buf *b, uint16_t version, uint16_t naf,
+			uint16_t nface)
+{
+	struct sony_focus_section sec[SONY_FOCUS_KINDS] = {
+		{ .x_den = 1024, .y_den = 768, .count = naf },
+		{ .x_den = 640, .y_den = 480, .count = nface },
+		{ .x_den = 1, .y_den = 1, .count = 0 },
+	};
+	const struct sony_focus_frame *frames[SONY_FOCUS_KINDS] = {
+		af_frames, face_frames, NULL,
+	};
+
+	buf_init(b, 4096);
+	sony_focus_write(b, version, sec, frames);
+	assert_int_equal(buf_status(b), 0);
+}
+
+static void test_focus_block_1_00(void **state)
+{
+	struct sony_focus fo;
+	struct sony_focus_frame f;
+	struct buf b, j;
+
+	(void)state;
+	build_focus(&b, 100, 2, 0);
+	/* 8 + 32 + a 16-byte empty reserved array + 16 + 2 x 24: the size
+	 * of the one block seen from a real body (120 bytes, RX100M7). */
+	assert_int_equal(b.len, 120);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), 0);
+	assert_int_equal(fo.version, 100);
+	assert_true(fo.s[SONY_FOCUS_AF].present);
+	assert_false(fo.s[SONY_FOCUS_FACE].present);
+	assert_int_equal(fo.s[SONY_FOCUS_AF].count, 2);
+	assert_int_equal(fo.s[SONY_FOCUS_AF].x_den, 1024);
+	assert_int_equal(fo.trailing, 0);
+	assert_int_equal(sony_focus_frame_at(b.data, b.len, &fo.s[0], 0,
+					     SONY_FOCUS_AF, &f), 0);
+	assert_int_equal(f.type, 3);
+	assert_int_equal(f.state, 2);
+	assert_int_equal(f.x, 512);
+	assert_int_equal(f.height, 40);
+	assert_int_equal(sony_focus_frame_at(b.data, b.len, &fo.s[0], 2,
+					     SONY_FOCUS_AF, &f),
+			 ALPHAFS_ERR_INVALID);
+	buf_init(&j, 4096);
+	assert_int_equal(sony_focus_json(b.data, b.len, &j), 0);
+	buf_put_u8(&j, 0);
+	assert_string_equal((char *)j.data,
+		"{\"layout\": \"FocalFrameInfo\", \"version\": \"1.00\", "
+		"\"af\": {\"x_denominator\": 1024, \"y_denominator\": 768, "
+		"\"frames\": [{\"type_code\": 3, \"type\": \"Wide\", "
+		"\"state_code\": 2, \"state\": \"Focused\", \"priority\": 1, "
+		"\"x\": 512, \"y\": 400, \"width\": 60, \"height\": 40}, "
+		"{\"type_code\": 32, \"type\": null, \"state_code\": 9, "
+		"\"state\": null, \"priority\": 2, \"x\": 7, \"y\": 8, "
+		"\"width\": 9, \"height\": 10}]}, \"undecoded_bytes\": 0}");
+	buf_finish(&j);
+	/* Every shorter block lacks part of a declared section. */
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(sony_focus_parse(b.data, n, &fo),
+				 ALPHAFS_ERR_MALFORMED);
+	buf_finish(&b);
+}
+
+static void test_focus_block_faces_and_trailing(void **state)
+{
+	struct sony_focus fo;
+	struct sony_focus_frame f;
+	struct buf b, j;
+
+	(void)state;
+	build_focus(&b, 101, 1, 1);
+	buf_put(&b, "\x01\x02\x03", 3); /* the 1.03 sections, say */
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), 0);
+	assert_true(fo.s[SONY_FOCUS_FACE].present);
+	assert_true(fo.s[SONY_FOCUS_TRACKING].present);
+	assert_int_equal(fo.s[SONY_FOCUS_TRACKING].count, 0);
+	assert_int_equal(fo.trailing, 3);
+	assert_int_equal(sony_focus_frame_at(b.data, b.len, &fo.s[1], 0,
+					     SONY_FOCUS_FACE, &f), 0);
+	assert_int_equal(f.type, 2);
+	assert_int_equal(f.selection, 2);
+	assert_int_equal(f.priority, 3);
+	assert_int_equal(f.width, 30);
+	buf_init(&j, 4096);
+	assert_int_equal(sony_focus_json(b.data, b.len, &j), 0);
+	buf_put_u8(&j, 0);
+	assert_non_null(strstr((char *)j.data,
+		"\"face\": {\"x_denominator\": 640, \"y_denominator\": 480, "
+		"\"frames\": [{\"type_code\": 2, \"type\": \"AF_TargetFace\", "
+		"\"state_code\": 1, \"state\": \"NotFocused\", "
+		"\"selected\": true, \"priority\": 3"));
+	assert_non_null(strstr((char *)j.data, "\"tracking\": {"));
+	assert_non_null(strstr((char *)j.data, "\"undecoded_bytes\": 3}"));
+	buf_finish(&j);
+	buf_finish(&b);
+}
+
+static void test_focus_block_other_layouts(void **state)
+{
+	uint8_t junk[105];
+	struct sony_focus fo;
+	struct buf b, j;
+
+	(void)state;
+	/* bytes in no known layout (the emulator's opaque blocks) */
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	assert_int_equal(sony_focus_parse(junk, sizeof(junk), &fo),
+			 ALPHAFS_ERR_MALFORMED);
+	buf_init(&j, 64);
+	assert_int_equal(sony_focus_json(junk, sizeof(junk), &j),
+			 ALPHAFS_ERR_MALFORMED);
+	assert_int_equal(j.len, 0);
+	buf_finish(&j);
+	/* versions outside 1.00..1.99 */
+	build_focus(&b, 99, 0, 0);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), ALPHAFS_ERR_MALFORMED);
+	put_u16le(b.data, 200);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), ALPHAFS_ERR_MALFORMED);
+	put_u16le(b.data, 100);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), 0);
+	/* a count far past the end, in the reserved array and in AF */
+	put_u16le(b.data + 48, 0xFFFF);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), ALPHAFS_ERR_MALFORMED);
+	put_u16le(b.data + 48, 0);
+	put_u16le(b.data + 64, 0xFFFF);
+	assert_int_equal(sony_focus_parse(b.data, b.len, &fo), ALPHAFS_ERR_MALFORMED);
+	assert_int_equal(sony_focus_parse(NULL, 0, &fo), ALPHAFS_ERR_MALFORMED);
+	buf_finish(&b);
+}
+
 /* The dataset of build() with pad bytes of value fill declared after the
  * JPEG's EOI (the size field covers them). */
 static void build_padded(struct buf *b, size_t pad, uint8_t fill)
@@ -309,6 +454,9 @@ int main(void)
 		cmocka_unit_test(test_focal_frame),
 		cmocka_unit_test(test_write_short_offset),
 		cmocka_unit_test(test_size_padding),
+		cmocka_unit_test(test_focus_block_1_00),
+		cmocka_unit_test(test_focus_block_faces_and_trailing),
+		cmocka_unit_test(test_focus_block_other_layouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,12 +55,13 @@ WRITABLE = ["iso", "shutter_speed", "f_number", "exposure_compensation",
             "white_balance", "color_temperature", "focus_mode", "drive_mode",
             "image_quality"]
 READ_ONLY = ["exposure_mode", "battery"]
+BUTTONS = ["capture", "focus"]
 # One value each, as the file reads it back, different from the emulated
 # camera's start (auto, 1/100, f/5.6, 0.0, auto, 0K, af-s, single, raw).
 TARGETS = [("iso", "800"), ("shutter_speed", "1/250"), ("f_number", "f/8.0"),
            ("exposure_compensation", "+0.7"), ("white_balance", "daylight"),
            ("color_temperature", "6500K"), ("focus_mode", "af-c"),
-           ("drive_mode", "continuous-lo"), ("image_quality", "fine")]
+           ("drive_mode", "continuous-lo"), ("image_quality", "extra-fine")]
 
 
 def path(mp, name):
@@ -106,8 +107,10 @@ def write(mp, name, text, flags=0):
 
 def check_tree(mp):
     names = sorted(os.listdir(os.path.join(mp, "control")))
-    want = sorted(WRITABLE + READ_ONLY +
-                  [n + ".choices" for n in WRITABLE + ["exposure_mode"]])
+    # the two buttons (capture, focus) are test_captures.py's
+    want = sorted(WRITABLE + READ_ONLY + BUTTONS +
+                  [n + ".choices"
+                   for n in WRITABLE + BUTTONS + ["exposure_mode"]])
     check(names == want, "control/ holds %s" % names)
     for n in WRITABLE:
         st = os.stat(path(mp, n))

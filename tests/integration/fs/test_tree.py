@@ -21,17 +21,19 @@ FILES = {
 
 
 def check_listing(mp):
-    check(sorted(os.listdir(mp)) == ["control", "events", "info", "live"],
+    check(sorted(os.listdir(mp)) ==
+          ["captures", "control", "events", "info", "live"],
           "root listing %s" % sorted(os.listdir(mp)))
-    check(sorted(os.listdir(mp + "/live")) == ["latest.jpg", "stream.mjpeg"],
-          "live/ listing")
+    check(sorted(os.listdir(mp + "/live")) ==
+          ["frames", "latest.jpg", "stream.mjpeg"], "live/ listing")
     check(sorted(os.listdir(mp + "/info")) == ["device", "status"],
           "info/ listing")
     out = subprocess.run(["ls", "-lR", mp], capture_output=True, text=True,
                          timeout=30 * alphafs_e2e.hang_scale())
     check(out.returncode == 0, "ls -lR failed: " + out.stderr)
-    # control/'s files are test_control.py's business
-    for d in ("live", "info", "control"):
+    # control/'s files are test_control.py's business, captures/ (0755:
+    # rm frees a still) test_captures.py's
+    for d in ("live", "info", "control", "live/frames"):
         st = os.stat(os.path.join(mp, d))
         check(stat.S_ISDIR(st.st_mode) and st.st_mode & 0o777 == 0o555,
               d + " mode")

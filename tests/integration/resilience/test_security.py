@@ -83,11 +83,15 @@ def write_attempts(mp):
         ("chown", lambda: os.chown(f, NOBODY, NOBODY)),
         ("truncate", lambda: os.truncate(f, 0)),
         ("utime", lambda: os.utime(f, (0, 0))),
+        ("create in live/frames",
+         lambda: os.open(mp + "/live/frames/0000000001.jpg",
+                         os.O_WRONLY | os.O_CREAT, 0o644)),
+        ("rmdir live/frames", lambda: os.rmdir(mp + "/live/frames")),
     ]
     for what, fn in attempts:
         refused(what, fn)
-    check(sorted(os.listdir(mp + "/live")) == ["latest.jpg", "stream.mjpeg"],
-          "the tree changed")
+    check(sorted(os.listdir(mp + "/live")) ==
+          ["frames", "latest.jpg", "stream.mjpeg"], "the tree changed")
     st = os.stat(f)
     check(stat.S_IMODE(st.st_mode) == 0o444 and st.st_uid == os.getuid(),
           "latest.jpg mode/owner changed: %o %d" % (st.st_mode, st.st_uid))

@@ -3,7 +3,7 @@
 """gphoto2 (an independent client written against real Sony bodies) against
 the emulated camera through the real libusb. Run under alphafs-emulator:
 
-    alphafs-emulator -- gphoto2_peer.py autodetect|summary|movie
+    alphafs-emulator -- gphoto2_peer.py autodetect|summary|movie|capture|capture-raw
 
 On failure, gphoto2's debug log is kept next to the test's working
 directory (gphoto2-<check>.log) and its tail printed, so what it sent can
@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+from alphafs_e2e import Failure, jpeg_size
 
 MOVIE_FRAMES = 30
 GPHOTO_TIMEOUT_S = 120
@@ -108,8 +110,66 @@ def check_movie(home):
     print(f"{len(frames)} frames, all decode")
 
 
+def capture(home, check, config):
+    """gphoto2's own still capture (SetControlDeviceB S1/S2, the wait on
+    0xD215 and C201, GetObjectInfo/GetObject of 0xFFFFC001) against the
+    emulated camera; returns the files it downloaded."""
+    with tempfile.TemporaryDirectory() as out:
+        p = gphoto2(check, config + ["--capture-image-and-download",
+                                     "--filename", os.path.join(out, "%f.%C")],
+                    home)
+        if p.returncode != 0 or b"ERROR" in p.stdout + p.stderr:
+            fail(f"--capture-image-and-download exited {p.returncode}")
+        files = {}
+        for name in sorted(os.listdir(out)):
+            with open(os.path.join(out, name), "rb") as f:
+                files[name] = f.read()
+        return files
+
+
+def check_still(jpeg, home):
+    """The default emulated still: a real JPEG of several MB."""
+    if len(jpeg) < 4 * 1024 * 1024:
+        fail(f"still of {len(jpeg)} bytes, want several MB")
+    try:
+        size = jpeg_size(jpeg)
+    except Failure as e:
+        fail(str(e))
+    if size != (6000, 4000):
+        fail(f"still is {size}, want 6000x4000")
+    ok, err = decode(jpeg, home)
+    if not ok:
+        fail(f"the still does not decode: {err}")
+
+
+def check_capture(home):
+    files = capture(home, "capture", [])
+    jpegs = [n for n in files if n.endswith(".jpg")]
+    if len(files) != 1 or len(jpegs) != 1:
+        fail(f"downloaded {sorted(files)}, want one .jpg")
+    check_still(files[jpegs[0]], home)
+    print(f"{jpegs[0]}: {len(files[jpegs[0]])} bytes, 6000x4000, decodes")
+
+
+def check_capture_raw(home):
+    """RAW+JPEG (0x5004 = 0x13, gphoto2's imagequality 4: the fifth of
+    the body's values 2, 3, 4, 0x10, 0x13): both objects from 0xFFFFC001,
+    the JPEG first."""
+    files = capture(home, "capture-raw", ["--set-config", "imagequality=4"])
+    names = sorted(files)
+    if len(names) != 2 or not names[0].endswith(".jpg") or \
+            not names[1].endswith(".arw"):
+        fail(f"downloaded {names}, want a .jpg then an .arw")
+    check_still(files[names[0]], home)
+    arw = files[names[1]]
+    if len(arw) != 25165824 or not arw.startswith(b"II*\x00"):
+        fail(f"{names[1]}: {len(arw)} bytes starting {arw[:4]!r}")
+    print(f"{names[0]} {len(files[names[0]])} bytes, {names[1]} {len(arw)} bytes")
+
+
 CHECKS = {"autodetect": check_autodetect, "summary": check_summary,
-          "movie": check_movie}
+          "movie": check_movie, "capture": check_capture,
+          "capture-raw": check_capture_raw}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
