@@ -49,21 +49,6 @@ static uint64_t ready_at(struct emu_camera *cam, uint64_t k)
 	return t;
 }
 
-/* A refusal exactly as dossier §4.2 has it: a data container of the 16
- * zero header bytes, then AccessDenied. */
-static void expect_denied(struct emu_camera *cam, uint32_t tid)
-{
-	static const uint8_t zero16[16] = { 0 };
-	size_t len;
-	uint8_t *b = host_liveview(cam, tid, &len);
-
-	assert_int_equal(get_u16le(b + 4), PTP_TYPE_DATA);
-	assert_int_equal(len, PTP_HEADER_SIZE + sizeof(zero16));
-	assert_memory_equal(b + PTP_HEADER_SIZE, zero16, sizeof(zero16));
-	mem_free(b);
-	host_response(cam, PTP_RC_ACCESS_DENIED);
-}
-
 /* Takes a frame; returns its JPEG (caller frees) with its marker. */
 static uint8_t *expect_frame(struct emu_camera *cam, uint32_t tid,
 			     uint64_t *seq, uint64_t *ns, size_t *jlen)
