@@ -330,8 +330,10 @@ static size_t drain(struct fs *fs, struct drain_clock *c)
 	return left;
 }
 
-/* How long the FLUSH switch's helper may take (a hang guard). */
-#define SWITCH_DEADLINE_MS 2000
+/* How long the FLUSH switch's helper may take (a hang guard: it takes a
+ * few ms; a daemon under valgrind on a loaded machine once needed more
+ * than 2 s for the fork, the helper's open and its FLUSH). */
+#define SWITCH_DEADLINE_MS 6000
 
 /* The helper process: once told to go, /bin/sh opens path as its input
  * and exits, which closes it. It holds no descriptor of ours (above all
