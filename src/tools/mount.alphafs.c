@@ -887,6 +887,9 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {
 		.reconnect_timeout = RECONNECT_TIMEOUT_DEFAULT,
+		.linger = LINGER_DEFAULT,
+		.frames = FS_FRAMES_DEFAULT,
+		.captures_max = FS_CAPTURES_DEFAULT,
 		.control_mode = MOUNT_CONTROL_MODE_DEFAULT,
 		.emu_step_ms = UINT_MAX, /* not given */
 	};

@@ -495,6 +495,7 @@ static void test_focus_frames_in_liveview(void **state)
 	for (int opaque = 0; opaque <= 1; opaque++) {
 		emu_config_default(&cfg);
 		cfg.warmup_ms = 0;
+		cfg.jitter_us = 0; /* frames on the clock's slots */
 		cfg.focus_frames = true;
 		cfg.focus_opaque = opaque;
 		cam = emu_camera_create(&cfg);
