@@ -3,7 +3,7 @@
 """gphoto2 (an independent client written against real Sony bodies) against
 the emulated camera through the real libusb. Run under alphafs-emulator:
 
-    alphafs-emulator -- gphoto2_peer.py autodetect|summary|movie|capture|capture-raw
+    alphafs-emulator -- gphoto2_peer.py autodetect|summary|preview|movie|capture|capture-raw
 
 On failure, gphoto2's debug log is kept next to the test's working
 directory (gphoto2-<check>.log) and its tail printed, so what it sent can
@@ -110,6 +110,29 @@ def check_movie(home):
     print(f"{len(frames)} frames, all decode")
 
 
+def check_preview(home):
+    """--capture-preview: one live-view frame through gphoto2's own
+    dataset parsing (the offsets, the reserved bytes, the padding)."""
+    with tempfile.TemporaryDirectory() as out:
+        path = os.path.join(out, "preview.jpg")
+        p = gphoto2("preview", ["--capture-preview", "--filename", path],
+                    home)
+        if p.returncode != 0:
+            fail(f"--capture-preview exited {p.returncode}")
+        # gphoto2 names a preview thumb_NAME.
+        names = [n for n in os.listdir(out) if n.endswith("preview.jpg")]
+        if len(names) != 1:
+            fail(f"--capture-preview wrote {os.listdir(out)}")
+        with open(os.path.join(out, names[0]), "rb") as f:
+            jpeg = f.read()
+        if not jpeg.startswith(b"\xff\xd8\xff\xdb"):
+            fail(f"preview starts {jpeg[:4]!r}, not FF D8 FF DB")
+        ok, err = decode(jpeg, out)
+        if not ok:
+            fail(f"preview ({len(jpeg)} bytes) does not decode: {err}")
+        print(f"preview: {len(jpeg)} bytes, {jpeg_size(jpeg)}, decodes")
+
+
 def capture(home, check, config):
     """gphoto2's own still capture (SetControlDeviceB S1/S2, the wait on
     0xD215 and C201, GetObjectInfo/GetObject of 0xFFFFC001) against the
@@ -168,7 +191,7 @@ def check_capture_raw(home):
 
 
 CHECKS = {"autodetect": check_autodetect, "summary": check_summary,
-          "movie": check_movie, "capture": check_capture,
+          "preview": check_preview, "movie": check_movie, "capture": check_capture,
           "capture-raw": check_capture_raw}
 
 if __name__ == "__main__":
