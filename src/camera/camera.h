@@ -377,7 +377,7 @@ struct camera_control_write {
 	 * the camera reports the value, or the error. Must not block. */
 	void (*done)(int result, void *arg);
 	/* Optional, any thread: true when the writer gave up (a signal); the
-	 * walk then stops where it is and done gets INTERRUPTED. */
+	 * walk then stops where it is and done receives INTERRUPTED. */
 	bool (*cancelled)(void *arg);
 	void *arg;
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The write-walk: how one control write gets the camera to a value
+ * The write-walk: how one control write brings the camera to a value
  * (dossier §5.4, §5.5), as a state machine that decides and never talks
  * to the camera itself. props.c reads the camera's value, asks
  * camera_walk_next what to do, does it (one transaction), and reports back

@@ -245,7 +245,7 @@ void fs_control_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	/* A writer reads nothing; a reader gets the value at open (or why
+	/* A writer reads nothing; a reader receives the value at open (or why
 	 * there is none: ENODEV while the camera is away). */
 	if ((fi->flags & O_ACCMODE) != O_WRONLY) {
 		rc = text_of(fs, c, choices, &text, &len);

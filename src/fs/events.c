@@ -8,12 +8,12 @@
  * line) and the line it is in the middle of, copied out of the ring, so a
  * line is never torn whatever read sizes a client uses. Memory is bounded
  * whatever readers do: a reader that falls more than the backlog behind
- * gets one line "TIME dropped N events ..." where it lost them, then goes
+ * receives one line "TIME dropped N events ..." where it lost them, then goes
  * on with the oldest line kept. Every reader sees every line otherwise.
  *
  * A read returns what is there at once (as many whole lines as fit, or the
  * rest of one), is parked while there is nothing (park.c answers it when a
- * line is posted), gets EAGAIN with O_NONBLOCK, and end of file once the
+ * line is posted), receives EAGAIN with O_NONBLOCK, and end of file once the
  * filesystem stops, as stream.mjpeg does; poll() says POLLIN when a line
  * (or the end) is there. Lines keep coming through a camera disconnect:
  * they report it.

@@ -230,7 +230,7 @@ static void put_focus(struct fs *fs, struct buf *b, const struct frame *f)
 }
 
 /* The metadata of f: a pure function of the frame, so every reader (and
- * every re-make after the slot is gone) gets the same bytes. */
+ * every re-make after the slot is gone) receives the same bytes. */
 static struct fs_snap *make_json(struct fs *fs, const struct frame *f,
 				 fuse_ino_t ino)
 {

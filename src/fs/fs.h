@@ -178,7 +178,7 @@ struct fs_config {
 
 /* What fs_captures_add did. */
 struct fs_capture_added {
-	char name[FS_CAPTURE_NAME_MAX];	   /* as listed (a repeat gets "-2") */
+	char name[FS_CAPTURE_NAME_MAX];	   /* as listed (a repeat takes "-2") */
 	/* the oldest, dropped to make room (names, space-separated; cut when
 	 * long), or "" */
 	char dropped[256];
@@ -187,7 +187,7 @@ struct fs_capture_added {
 };
 /*
  * Places a still in captures/ as name (a plain file name, "DSC01234.JPG";
- * a name already listed gets "-2", "-3"... before its extension), with
+ * a name already listed takes "-2", "-3"... before its extension), with
  * mtime_ns as its mtime (CLOCK_REALTIME ns). Takes data (mem_alloc'd; freed
  * here in every case). The still is listed only once its bytes are all
  * in place. The oldest are dropped while captures_max are listed or the

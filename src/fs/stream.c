@@ -9,7 +9,7 @@
  * slow reader skips whole frames instead of falling behind. With nothing
  * new the read is parked (park.c), answered EAGAIN for O_NONBLOCK, or EOF
  * once the filesystem is shutting down: then a reader in the middle of a
- * frame gets the rest of it first, and no reader starts a new one.
+ * frame receives the rest of it first, and no reader starts a new one.
  */
 #include <errno.h>
 #include <fcntl.h>

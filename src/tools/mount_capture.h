@@ -12,7 +12,7 @@
  *   echo lock > control/focus    half-press and hold (also "1", "half")
  *   echo release > control/focus let go (also "0", "unlock")
  *
- * A write while a still or a focus job runs gets EBUSY (in practice only
+ * A write while a still or a focus job runs fails with EBUSY (in practice only
  * across the two files: the kernel passes writes to one file one at a
  * time, so a second capture waits for the first); a bad value EINVAL; a failed still the errno of its cause
  * (ETIMEDOUT: nothing announced; EIO: the camera refused; ENODEV: the
