@@ -562,12 +562,7 @@ void fs_captures_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 		fuse_reply_err(req, buf ? ENOENT : ENOMEM);
 		return;
 	}
-	if (off < 1)
-		ok = fs_dir_add(req, buf, size, &used, ".", FS_INO_CAPTURES,
-				S_IFDIR | 0755, 1);
-	if (ok && off < 2)
-		ok = fs_dir_add(req, buf, size, &used, "..", FS_INO_ROOT,
-				S_IFDIR | 0555, 2);
+	ok = fs_dir_add_dots(req, buf, size, &used, off, FS_INO_CAPTURES);
 	/* fuse_add_direntry only copies into buf: fine under the leaf lock */
 	pthread_mutex_lock(&ca->lock);
 	for (struct entry *e = ca->head; ok && e; e = e->next) {

@@ -194,12 +194,7 @@ void fs_control_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (off < 1)
-		ok = fs_dir_add(req, buf, size, &used, ".", FS_INO_CONTROL,
-				S_IFDIR | 0555, 1);
-	if (ok && off < 2)
-		ok = fs_dir_add(req, buf, size, &used, "..", FS_INO_ROOT,
-				S_IFDIR | 0555, 2);
+	ok = fs_dir_add_dots(req, buf, size, &used, off, FS_INO_CONTROL);
 	for (size_t i = 0; ok && i < fs->cfg.ncontrols && i < FS_CONTROLS_MAX;
 	     i++) {
 		const struct fs_control *c = &fs->cfg.controls[i];

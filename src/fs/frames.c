@@ -425,19 +425,6 @@ void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 }
 
 /* Appends one entry if it fits; false when the buffer is full. */
-static bool add_entry(fuse_req_t req, char *buf, size_t cap, size_t *used,
-		      const char *name, fuse_ino_t ino, mode_t mode, off_t next)
-{
-	struct stat st = { .st_ino = ino, .st_mode = mode };
-	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
-
-	if (need > cap - *used)
-		return false;
-	fuse_add_direntry(req, buf + *used, cap - *used, name, &st, next);
-	*used += need;
-	return true;
-}
-
 /* The entries after offset off, oldest frame first (.jpg, then .json);
  * an offset stays meaningful while frames come and go. */
 void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
@@ -459,11 +446,7 @@ void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 	for (unsigned i = 0; i < fr->n; i++)
 		seqs[n++] = slot_at(fr, i)->f->seq;
 	pthread_mutex_unlock(&fr->lock);
-	if (off < 1 && !add_entry(req, buf, size, &used, ".", FS_INO_FRAMES,
-				  S_IFDIR, 1))
-		goto out;
-	if (off < 2 && !add_entry(req, buf, size, &used, "..", FS_INO_LIVE,
-				  S_IFDIR, 2))
+	if (!fs_dir_add_dots(req, buf, size, &used, off, FS_INO_FRAMES))
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
 		for (int kind = KIND_JPEG; kind <= KIND_JSON; kind++) {
@@ -473,7 +456,7 @@ void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 			if (cookie <= off)
 				continue;
 			frame_name(seqs[i], kind, name, sizeof(name));
-			if (!add_entry(req, buf, size, &used, name,
+			if (!fs_dir_add(req, buf, size, &used, name,
 				       frame_ino(seqs[i], kind), S_IFREG, cookie))
 				goto out;
 		}

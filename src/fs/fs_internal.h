@@ -230,6 +230,10 @@ void fs_tree_ops(struct fuse_lowlevel_ops *ops);
  * false when full. */
 bool fs_dir_add(fuse_req_t req, char *buf, size_t cap, size_t *used,
 		const char *name, fuse_ino_t ino, unsigned mode, off_t next);
+/* "." and ".." of directory dir (a node of the fixed tree) at offsets 1
+ * and 2, those after off; false when the buffer is full. */
+bool fs_dir_add_dots(fuse_req_t req, char *buf, size_t cap, size_t *used,
+		     off_t off, fuse_ino_t dir);
 /* Seconds the kernel may cache a name (tree.c). */
 #define FS_ENTRY_TIMEOUT 60.0
 

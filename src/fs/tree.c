@@ -209,6 +209,18 @@ bool fs_dir_add(fuse_req_t req, char *buf, size_t cap, size_t *used,
 	return true;
 }
 
+bool fs_dir_add_dots(fuse_req_t req, char *buf, size_t cap, size_t *used,
+		     off_t off, fuse_ino_t dir)
+{
+	const struct fs_node *d = fs_node_get(dir);
+	const struct fs_node *p = fs_node_get(d->parent);
+
+	if (off < 1 && !fs_dir_add(req, buf, cap, used, ".", d->ino, d->mode, 1))
+		return false;
+	return off >= 2 ||
+	       fs_dir_add(req, buf, cap, used, "..", p->ino, p->mode, 2);
+}
+
 static bool add_entry(fuse_req_t req, char *buf, size_t cap, size_t *used,
 		      const char *name, const struct fs_node *n, off_t next)
 {
@@ -247,12 +259,9 @@ static void handle_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (idx++ >= off && !add_entry(req, buf, size, &used, ".", dir, idx))
+	if (!fs_dir_add_dots(req, buf, size, &used, off, dir->ino))
 		goto out;
-	if (idx++ >= off &&
-	    !add_entry(req, buf, size, &used, "..", fs_node_get(dir->parent),
-		       idx))
-		goto out;
+	idx = 2;
 	for (size_t i = 0; i < ARRAY_LEN(nodes); i++) {
 		if (nodes[i].ino == FS_INO_ROOT || nodes[i].parent != dir->ino ||
 		    !node_visible(req_fs(req), &nodes[i]))
