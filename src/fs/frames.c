@@ -17,6 +17,13 @@
  * is the newest frame. A file opened pins its content: it stays readable
  * after it leaves the directory (an open's snapshot, as latest.jpg's).
  *
+ * A name also stays reachable for another N frames after it leaves the
+ * listing (the ring holds 2 x N, readdir shows the newest N): `ls -l`
+ * reads the names, then looks each one up; at 30 fps the oldest listed
+ * frame would otherwise leave between the two in about one listing in
+ * thirty, and ls would print "No such file or directory" for a name it
+ * had just listed.
+ *
  * The ring is filled by a frame-store listener on the producer thread;
  * the .json text is made on first use and kept with the frame.
  *
@@ -52,8 +59,9 @@ struct slot {
 
 struct fs_frames {
 	pthread_mutex_t lock;
-	unsigned keep;
-	struct slot *ring; /* keep slots; [head] is the oldest */
+	unsigned keep;     /* frames listed */
+	unsigned cap;      /* ring slots: keep listed + keep reachable */
+	struct slot *ring; /* [head] is the oldest */
 	unsigned head, n;
 	uint64_t last_seq;
 	int listener_id;
@@ -107,7 +115,7 @@ static bool parse_name(const char *name, uint64_t *seq, int *kind)
 
 static struct slot *slot_at(struct fs_frames *fr, unsigned i)
 {
-	return &fr->ring[(fr->head + i) % fr->keep];
+	return &fr->ring[(fr->head + i) % fr->cap];
 }
 
 /* The slot of seq, or NULL. fr->lock held. */
@@ -134,9 +142,9 @@ static void handle_store(void *arg)
 		return;
 	pthread_mutex_lock(&fr->lock);
 	fr->last_seq = f->seq;
-	if (fr->n == fr->keep) {
+	if (fr->n == fr->cap) {
 		old = *slot_at(fr, 0);
-		fr->head = (fr->head + 1) % fr->keep;
+		fr->head = (fr->head + 1) % fr->cap;
 		fr->n--;
 	}
 	*slot_at(fr, fr->n) = (struct slot){ .f = f };
@@ -159,7 +167,8 @@ int fs_frames_create(struct fs *fs)
 	if (!fr)
 		return ALPHAFS_ERR_NOMEM;
 	fr->keep = fs->cfg.frames_keep;
-	fr->ring = mem_calloc(fr->keep, sizeof(*fr->ring));
+	fr->cap = 2 * fr->keep;
+	fr->ring = mem_calloc(fr->cap, sizeof(*fr->ring));
 	if (!fr->ring) {
 		mem_free(fr);
 		return ALPHAFS_ERR_NOMEM;
@@ -424,7 +433,6 @@ void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	fs_snap_reply_open(fs, req, fi, s, fuse_req_ctx(req)->pid, true);
 }
 
-/* Appends one entry if it fits; false when the buffer is full. */
 /* The entries after offset off, oldest frame first (.jpg, then .json);
  * an offset stays meaningful while frames come and go. */
 void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
@@ -442,8 +450,11 @@ void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 		fuse_reply_err(req, fr ? ENOMEM : ENOENT);
 		return;
 	}
+	/* The newest keep frames; older ones in the ring are found by name
+	 * only. */
 	pthread_mutex_lock(&fr->lock);
-	for (unsigned i = 0; i < fr->n; i++)
+	for (unsigned i = fr->n > fr->keep ? fr->n - fr->keep : 0; i < fr->n;
+	     i++)
 		seqs[n++] = slot_at(fr, i)->f->seq;
 	pthread_mutex_unlock(&fr->lock);
 	if (!fs_dir_add_dots(req, buf, size, &used, off, FS_INO_FRAMES))
@@ -474,7 +485,7 @@ unsigned fs_frames_count(struct fs *fs)
 	if (!fr)
 		return 0;
 	pthread_mutex_lock(&fr->lock);
-	n = fr->n;
+	n = fr->n < fr->keep ? fr->n : fr->keep;
 	pthread_mutex_unlock(&fr->lock);
 	return n;
 }

@@ -145,8 +145,9 @@ struct fs_config {
 	 * latest.jpg open at most FS_WAKE_WAIT_S, then ETIMEDOUT. */
 	void (*readers)(void *arg, bool present);
 	void *readers_arg;
-	/* live/frames/ keeps the last frames_keep frames (1..FS_FRAMES_MAX);
-	 * 0: no live/frames/ directory. */
+	/* live/frames/ lists the last frames_keep frames (1..FS_FRAMES_MAX)
+	 * and finds by name those of the frames_keep before them; 0: no
+	 * live/frames/ directory. */
 	unsigned frames_keep;
 	/* Optional: the focus-frame block of a frame (struct frame's focus)
 	 * decoded as one JSON value appended to out, returning 0; < 0 with

@@ -5,8 +5,10 @@
 Every .jpg decodes and matches its .json (bytes, SOF size, sequence), the
 newest is the last name `ls` shows, two processes copying the same frame
 get the same bytes, a file opened stays readable after it leaves the
-directory, the focus-frame block of the emulated camera is decoded, the
-open count is in info/status, and -o frames=0 / too many are handled."""
+directory, a name that just left the listing can still be looked up (as
+`ls -l` does after reading the names), the focus-frame block of the
+emulated camera is decoded, the open count is in info/status, and
+-o frames=0 / too many are handled."""
 import errno
 import json
 import multiprocessing
@@ -96,6 +98,43 @@ def check_frames_match(mp):
         checked += 1
     print("%d newest frames checked (%d vanished before reading)"
           % (checked, vanished))
+
+
+def check_left_reachable(mp):
+    """`ls -l` reads the names, then looks each one up: a name stays
+    reachable for another KEEP frames after it leaves the listing, so the
+    oldest one listed is never "No such file" a moment later. A lookup that
+    fails is an error only when fewer than KEEP newer frames have come
+    since (the daemon keeps 2 x KEEP): a test this late proves nothing and
+    tries again."""
+    d = mp + "/live/frames"
+    found = late = 0
+    while found < 5:
+        check(late < 50, "always too late to look up a frame that left")
+        oldest = [n for n in listing(d) if n.endswith(".jpg")][0]
+        old = int(oldest[:-4])
+        # `ls` only reads the directory: the name has never been looked
+        # up, so the kernel asks the daemon below.
+        wait_until(lambda: oldest not in listing(d), 30,
+                   oldest + " leaving the listing")
+        try:
+            st = os.stat(os.path.join(d, oldest))
+            with open(os.path.join(d, oldest[:-4] + ".json")) as f:
+                meta = json.load(f)
+        except FileNotFoundError:
+            now = [int(n[:-4]) for n in listing(d) if n.endswith(".jpg")]
+            check(now[0] - old > KEEP,
+                  "%s left the listing and could not be looked up with "
+                  "only %d newer frames since: %s" % (oldest, now[0] - old,
+                                                      now))
+            late += 1
+            continue
+        check(st.st_size > 0 and meta["sequence"] == old and
+              meta["bytes"] == st.st_size,
+              "%s after it left: %d bytes, %s" % (oldest, st.st_size, meta))
+        found += 1
+    print("5 frames looked up after they left the listing (%d tries too "
+          "late)" % late)
 
 
 def check_focus(mp):
@@ -219,6 +258,7 @@ def main():
         check(sorted(os.listdir(mp + "/live")) ==
               ["frames", "latest.jpg", "stream.mjpeg"], "live/ listing")
         check_frames_match(mp)
+        check_left_reachable(mp)
         check_focus(mp)
         check_two_copies(mp)
         check_pinned(mp)
