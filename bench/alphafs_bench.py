@@ -82,8 +82,10 @@ def proc_cpu_s(pid):
 
 
 def thread_cpu_s(pid, name):
-    """Run time of the process's threads called name (ns schedstat)."""
-    total = 0
+    """Run time of the process's threads called name (ns schedstat). A
+    name no thread has is an error, not a zero: a renamed thread once
+    hid the emulated camera's encoder in the daemon's figure."""
+    total = found = 0
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
@@ -91,8 +93,12 @@ def thread_cpu_s(pid, name):
                     continue
             with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
                 total += int(f.read().split()[0])
+            found += 1
         except OSError:
             continue
+    if not found:
+        raise SystemExit("bench: process %d has no thread called %s"
+                         % (pid, name))
     return total / 1e9
 
 
@@ -379,7 +385,7 @@ def alphafs_stream(a, usb):
         if usb:
             pids["launcher"] = m.launcher
         sample = Sample(pids, mp=m.mp, fifo=m.fifo if usb else None,
-                        thread=None if usb else "emu-sensor")
+                        thread=None if usb else "alphafs-sensor")
         res, edges, _ = run_reader(a, stream_args(a, m.stream()), sample)
     finally:
         m.close()
