@@ -40,6 +40,9 @@ import sys
 import tempfile
 import time
 
+# The tests' helpers (scripts/bench puts tests/pylib on the path).
+from alphafs_e2e import is_mounted, status
+
 FPS = 30
 MOUNT_S = 60
 HANG_S = 120
@@ -126,20 +129,6 @@ def wait_for(pred, what, deadline=MOUNT_S):
             return v
         time.sleep(0.02)
     raise SystemExit("bench: timed out waiting for " + what)
-
-
-def status(mp):
-    out_ = {}
-    with open(os.path.join(mp, "info", "status")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition(": ")
-            out_[k] = v
-    return out_
-
-
-def is_mounted(mp):
-    with open("/proc/self/mountinfo") as f:
-        return any(line.split()[4] == mp for line in f)
 
 
 class Fifo:
