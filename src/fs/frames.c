@@ -20,9 +20,9 @@
  * A name also stays reachable for another N frames after it leaves the
  * listing (the ring holds 2 x N, readdir shows the newest N): `ls -l`
  * reads the names, then looks each one up; at 30 fps the oldest listed
- * frame would otherwise leave between the two in about one listing in
- * thirty, and ls would print "No such file or directory" for a name it
- * had just listed.
+ * frame could otherwise leave between the two, and ls would print "No
+ * such file or directory" for a name it had just listed (found by
+ * flake-hunt: valgrind_fs_tree).
  *
  * The ring is filled by a frame-store listener on the producer thread;
  * the .json text is made on first use and kept with the frame.
@@ -475,17 +475,4 @@ void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off)
 out:
 	fuse_reply_buf(req, buf, used);
 	mem_free(buf);
-}
-
-unsigned fs_frames_count(struct fs *fs)
-{
-	struct fs_frames *fr = fs->frames;
-	unsigned n;
-
-	if (!fr)
-		return 0;
-	pthread_mutex_lock(&fr->lock);
-	n = fr->n < fr->keep ? fr->n : fr->keep;
-	pthread_mutex_unlock(&fr->lock);
-	return n;
 }

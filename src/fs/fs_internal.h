@@ -355,8 +355,6 @@ void fs_frames_getattr(struct fs *fs, fuse_req_t req, fuse_ino_t ino);
 void fs_frames_readdir(struct fs *fs, fuse_req_t req, size_t size, off_t off);
 void fs_frames_open(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 		    struct fuse_file_info *fi);
-/* Frames the directory holds now. */
-unsigned fs_frames_count(struct fs *fs);
 
 /* captures.c: captures/. Inodes of its files: FS_CAPTURES_INO_BASE + id,
  * below live/frames/'s. */
