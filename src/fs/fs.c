@@ -86,7 +86,7 @@ static void handle_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	fs_note_activity(req_fs(req));
+	fs_note_activity(req_fs(req), h);
 	/* Dispatch on ino, not on *h: the handle was filled by the open on
 	 * another worker, and only fs->lock (taken by both) orders that for
 	 * thread checkers; the kernel's own ordering is invisible to them. */
@@ -111,7 +111,7 @@ static void handle_release(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	fs_note_activity(req_fs(req));
+	fs_note_activity(req_fs(req), NULL);
 	if (ino == FS_INO_STREAM)
 		fs_stream_release(req_fs(req), h);
 	else if (ino == FS_INO_EVENTS)
@@ -139,7 +139,7 @@ static void handle_flush(fuse_req_t req, fuse_ino_t ino,
 	struct fs_handle *h = fi_handle(fi);
 	bool off;
 
-	fs_note_activity(fs);
+	fs_note_activity(fs, h);
 	pthread_mutex_lock(&fs->lock);
 	if (ino != FS_INO_STREAM && ino != FS_INO_EVENTS && h)
 		h->flushed = true;
@@ -157,7 +157,7 @@ static void handle_poll(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fs_handle *h = fi_handle(fi);
 
-	fs_note_activity(req_fs(req));
+	fs_note_activity(req_fs(req), h);
 	if (ino == FS_INO_STREAM) {
 		fs_stream_poll(req_fs(req), req, h, ph);
 		return;

@@ -40,8 +40,9 @@
  *      reads in progress finish their frame, then get EOF; FLUSH is
  *      answered ENOSYS (the kernel stops sending it: close() succeeds
  *      even after we are gone);
- *   2. waits for the open files to be closed (at most FS_DRAIN_IDLE_MS
- *      after the last request on one, FS_DRAIN_MAX_MS in all);
+ *   2. waits for the open files to be closed (a file still open keeps
+ *      us until it has had no request for FS_DRAIN_IDLE_MS; at most
+ *      FS_DRAIN_MAX_MS in all);
  *   3. detaches the mount from its path (lazily; only if the mount on top
  *      there is ours), so the kernel ends the connection once nothing
  *      uses it and the loop returns by itself;

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "fs/drain.h"
 #include "fs/fs.h"
 
 enum fs_ino {
@@ -99,6 +100,10 @@ struct fs_handle {
 	struct fs_reader *rd;	/* stream.mjpeg */
 	struct fs_ev_reader *ev; /* events */
 	struct fs_handle *next; /* list of open snapshot handles */
+	/* Shutdown's drain (shutdown.c): the last request on this file, set
+	 * by any worker; the stop thread's watch over it (under fs->lock). */
+	_Atomic uint64_t last_ns;
+	struct drain_watch drain;
 };
 
 enum fs_park_kind { FS_PARK_READ, FS_PARK_OPEN, FS_PARK_EVENTS };
@@ -134,9 +139,6 @@ struct fs_advert {
 				 within FS_ADVERT_TTL_NS of that */
 };
 
-/* Shutdown: how long the open files may keep us (shutdown.c, step 3). */
-#define FS_DRAIN_IDLE_MS 700u /* after the last request on an open file */
-#define FS_DRAIN_MAX_MS 5000u  /* in all */
 
 /* The /events backlog (events.c): the newest FS_EVENTS_BACKLOG lines. */
 #define FS_EVENTS_BACKLOG 256
@@ -426,8 +428,9 @@ void fs_session_unmount(struct fs *fs);
  * stops it (after the loop; it may be in the middle of a stop). */
 int fs_stopper_start(struct fs *fs, pthread_t *tid);
 void fs_stopper_join(struct fs *fs, pthread_t tid);
-/* A request on an open file arrived (the drain waits while they come). */
-void fs_note_activity(struct fs *fs);
+/* A request on an open file arrived (the drain waits while they come);
+ * h is that file's handle, or NULL when it is going (RELEASE). */
+void fs_note_activity(struct fs *fs, struct fs_handle *h);
 /* True when an open must be refused because we are stopping. */
 bool fs_open_refused(struct fs *fs, fuse_req_t req);
 

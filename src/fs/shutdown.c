@@ -18,9 +18,11 @@
  *      success and as "never send FLUSH again" (fuse_flush, fc->no_flush),
  *      so a close() after we are gone returns 0 instead of ENOTCONN.
  *   3. Wait for the open files to be closed, for as long as their readers
- *      keep using them, but no more than FS_DRAIN_IDLE_MS after the last
- *      request on one and FS_DRAIN_MAX_MS in all: a reader that never
- *      reads again does not hold us. A second signal cuts the wait short.
+ *      keep using them: until each file still open has had no request for
+ *      FS_DRAIN_IDLE_MS (on its own clock, counted from the stop at the
+ *      earliest), FS_DRAIN_MAX_MS in all. A reader that never reads again
+ *      does not hold us, however busy the others are until they close. A
+ *      second signal cuts the wait short.
  *   4. If a snapshot file (FLUSH on close) is still open and no FLUSH was
  *      answered ENOSYS yet, have a helper process open and close
  *      info/device, so that one is (switch_flush_off).
@@ -57,9 +59,6 @@
 #include "util/util.h"
 
 #define NS_PER_MS UINT64_C(1000000)
-/* The stop thread's slot: how often it looks at the open files while it
- * waits (drain_clock), and how often it interrupts the loop thread. */
-#define RETRY_MS 20
 /* Hang guard: the loop to notice it must end. */
 #define LOOP_END_DEADLINE_MS 10000
 
@@ -130,10 +129,14 @@ void fs_signals_remove(struct fs *fs)
 	atomic_store(&signal_fs, NULL);
 }
 
-void fs_note_activity(struct fs *fs)
+void fs_note_activity(struct fs *fs, struct fs_handle *h)
 {
-	atomic_store_explicit(&fs->last_activity_ns, clock_now_ns(),
+	uint64_t now = clock_now_ns();
+
+	atomic_store_explicit(&fs->last_activity_ns, now,
 			      memory_order_relaxed);
+	if (h)
+		atomic_store_explicit(&h->last_ns, now, memory_order_relaxed);
 }
 
 bool fs_open_refused(struct fs *fs, fuse_req_t req)
@@ -257,74 +260,69 @@ static size_t open_files_locked(struct fs *fs)
 	return n;
 }
 
-/*
- * Step 3's clock. Time is counted twice: on the wall clock, and in whole
- * RETRY_MS slots that the stop thread saw pass while awake. Both must say
- * "long enough". When the daemon is starved of CPU (a loaded machine, or
- * valgrind), its workers cannot take the readers' requests either, so wall
- * time alone would call a busy reader idle; slots only pass while we run.
- */
-struct drain_clock {
-	uint64_t start_ns;
-	uint64_t slot_ns;  /* when the last slot was counted */
-	uint64_t seen_ns;  /* last_activity_ns at the last look */
-	unsigned quiet;	   /* slots since it last changed */
-	unsigned slots;	   /* slots since start_ns */
-};
-
-static void drain_clock_init(struct drain_clock *c)
-{
-	c->start_ns = c->slot_ns = clock_now_ns();
-	c->seen_ns = 0;
-	c->quiet = c->slots = 0;
-}
-
-/* Waits on drain_cond for at most one slot; counts a slot when at least
- * RETRY_MS passed since the last one (however late we woke: one). */
+/* Waits on drain_cond for at most one slot, then counts it (drain.h). */
 static void wait_slot_locked(struct fs *fs, struct drain_clock *c)
 {
 	struct timespec ts;
-	uint64_t now;
 
-	clock_deadline(&ts, RETRY_MS);
+	clock_deadline(&ts, DRAIN_SLOT_MS);
 	pthread_cond_timedwait(&fs->drain_cond, &fs->lock, &ts);
-	now = clock_now_ns();
-	if (now - c->slot_ns >= RETRY_MS * NS_PER_MS) {
-		c->slot_ns = now;
-		c->slots++;
-		c->quiet++;
-	}
+	drain_tick(c, clock_now_ns());
 }
 
-/* The end of step 3's wait: FS_DRAIN_IDLE_MS with no request on an open
- * file, FS_DRAIN_MAX_MS in all, or a second signal. */
-static bool waited_enough(struct fs *fs, struct drain_clock *c)
+static bool file_idle_locked(const struct drain_clock *c, struct fs_handle *h)
 {
-	uint64_t now = clock_now_ns();
-	uint64_t last = atomic_load_explicit(&fs->last_activity_ns,
-					     memory_order_relaxed);
+	return drain_watch_idle(c, &h->drain,
+				atomic_load_explicit(&h->last_ns,
+						     memory_order_relaxed));
+}
 
-	if (last != c->seen_ns) {
-		c->seen_ns = last;
-		c->quiet = 0;
-	}
-	if (atomic_load(&fs->stop_signals) > 1)
-		return true;
-	if (now - c->start_ns >= FS_DRAIN_MAX_MS * NS_PER_MS &&
-	    c->slots >= FS_DRAIN_MAX_MS / RETRY_MS)
-		return true;
-	return now - last >= FS_DRAIN_IDLE_MS * NS_PER_MS &&
-	       c->quiet >= FS_DRAIN_IDLE_MS / RETRY_MS;
+/* The mount's watch: the last request of any kind (closes too). Kept up
+ * to date from the start of the drain, for end_loop. */
+static bool all_idle(struct fs *fs, const struct drain_clock *c,
+		     struct drain_watch *all)
+{
+	return drain_watch_idle(c, all,
+				atomic_load_explicit(&fs->last_activity_ns,
+						     memory_order_relaxed));
+}
+
+/* The end of step 3's wait: every file still open idle on its own clock,
+ * FS_DRAIN_MAX_MS in all, or a second signal. Looks at every open file
+ * each time: each watch must see its file's requests as they come. */
+static bool drained_enough_locked(struct fs *fs, struct drain_clock *c,
+				  struct drain_watch *all)
+{
+	bool idle = true;
+
+	(void)all_idle(fs, c, all);
+	for (struct fs_reader *rd = fs->readers.next; rd != &fs->readers;
+	     rd = rd->next)
+		idle &= file_idle_locked(c, rd->h);
+	for (struct fs_handle *h = fs->snap_handles; h; h = h->next)
+		if (!h->flushed)
+			idle &= file_idle_locked(c, h);
+	return idle || drain_expired(c) || atomic_load(&fs->stop_signals) > 1;
+}
+
+/* end_loop's wait once every file was closed: FS_DRAIN_IDLE_MS after the
+ * last request of any kind, FS_DRAIN_MAX_MS in all, or a second signal. */
+static bool quiet_enough(struct fs *fs, const struct drain_clock *c,
+			 struct drain_watch *all)
+{
+	return all_idle(fs, c, all) || drain_expired(c) ||
+	       atomic_load(&fs->stop_signals) > 1;
 }
 
 /* Step 3. Returns the files still open. */
-static size_t drain(struct fs *fs, struct drain_clock *c)
+static size_t drain(struct fs *fs, struct drain_clock *c,
+		    struct drain_watch *all)
 {
 	size_t left;
 
 	pthread_mutex_lock(&fs->lock);
 	while ((left = open_files_locked(fs)) > 0 && !fs->loop_ended &&
-	       !waited_enough(fs, c))
+	       !drained_enough_locked(fs, c, all))
 		wait_slot_locked(fs, c);
 	pthread_mutex_unlock(&fs->lock);
 	return left;
@@ -424,14 +422,15 @@ err:
  * signal landing just before sem_wait would be missed. */
 #define GRACE_MS 50u
 
-static void end_loop(struct fs *fs, struct drain_clock *c, bool all_closed)
+static void end_loop(struct fs *fs, struct drain_clock *c,
+		     struct drain_watch *all, bool all_closed)
 {
 	uint64_t grace = clock_now_ns() + GRACE_MS * NS_PER_MS;
 	uint64_t end = clock_now_ms() + LOOP_END_DEADLINE_MS;
 
 	pthread_mutex_lock(&fs->lock);
 	while (!fs->loop_ended &&
-	       (clock_now_ns() < grace || (all_closed && !waited_enough(fs, c))))
+	       (clock_now_ns() < grace || (all_closed && !quiet_enough(fs, c, all))))
 		wait_slot_locked(fs, c);
 	if (!fs->loop_ended)
 		fuse_session_exit(fs->se);
@@ -451,9 +450,10 @@ static void end_loop(struct fs *fs, struct drain_clock *c, bool all_closed)
 static void stop(struct fs *fs)
 {
 	struct drain_clock clock;
+	struct drain_watch all = { 0 };
 	size_t left, mid = 0;
 
-	fs_note_activity(fs);
+	fs_note_activity(fs, NULL);
 	pthread_mutex_lock(&fs->lock);
 	left = open_files_locked(fs);
 	for (struct fs_reader *rd = fs->readers.next; rd != &fs->readers;
@@ -464,15 +464,15 @@ static void stop(struct fs *fs)
 		     "middle of a frame",
 		 left, left == 1 ? "" : "s", mid, mid == 1 ? "" : "s");
 	fs_park_release_all(fs);
-	drain_clock_init(&clock);
-	left = drain(fs, &clock);
+	drain_clock_init(&clock, clock_now_ns());
+	left = drain(fs, &clock, &all);
 	if (left) {
 		log_warn(FS, "%zu file%s still open; leaving without %s", left,
 			 left == 1 ? "" : "s", left == 1 ? "it" : "them");
 		switch_flush_off(fs);
 	}
 	detach(fs);
-	end_loop(fs, &clock, left == 0);
+	end_loop(fs, &clock, &all, left == 0);
 	log_info(FS, "stopped after %" PRIu64 " ms",
 		 (clock_now_ns() - clock.start_ns) / NS_PER_MS);
 }
