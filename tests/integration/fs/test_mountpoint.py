@@ -47,6 +47,11 @@ def is_dead(mp):
         return e.errno == errno.ENOTCONN
 
 
+# Every daemon started here, so that a failing check leaves none behind
+# (a daemon left running keeps making frames and loads the tests after).
+STARTED = []
+
+
 class Daemon:
     """mount.alphafs (or the test producer) in the foreground."""
 
@@ -56,6 +61,7 @@ class Daemon:
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.mp = mp
+        STARTED.append(self.proc)
 
     def wait_mounted(self, depth):
         wait_until(lambda: self.proc.poll() is not None or
@@ -173,6 +179,22 @@ def live_alphafs(tmp):
 
 
 def cleanup(tmp):
+    """After a failed check: no daemon and no mount of ours left."""
+    for name in ("dead", "other", "live"):
+        mp = os.path.join(tmp, name)
+        # The daemons mount.alphafs put in the background (mount_helper).
+        out = subprocess.run(["pgrep", "-f", "^%s emulate %s( |$)"
+                              % (MOUNT, mp)],
+                             capture_output=True, text=True).stdout
+        for pid in out.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    for proc in STARTED:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
     for name in ("dead", "other", "live"):
         mp = os.path.join(tmp, name)
         for _ in mounts_at(mp):
