@@ -100,9 +100,9 @@ struct fs_handle {
 	struct fs_reader *rd;	/* stream.mjpeg */
 	struct fs_ev_reader *ev; /* events */
 	struct fs_handle *next; /* list of open snapshot handles */
-	/* Shutdown's drain (shutdown.c): the last request on this file, set
-	 * by any worker; the stop thread's watch over it (under fs->lock). */
-	_Atomic uint64_t last_ns;
+	/* Shutdown's drain (shutdown.c), under fs->lock: the last request on
+	 * this file, and the stop thread's watch over it. */
+	uint64_t last_ns;
 	struct drain_watch drain;
 };
 

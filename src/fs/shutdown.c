@@ -135,8 +135,14 @@ void fs_note_activity(struct fs *fs, struct fs_handle *h)
 
 	atomic_store_explicit(&fs->last_activity_ns, now,
 			      memory_order_relaxed);
-	if (h)
-		atomic_store_explicit(&h->last_ns, now, memory_order_relaxed);
+	if (!h)
+		return;
+	/* Under the lock, not as an atomic: the handle was made by the open
+	 * on another worker, and only fs->lock orders that for thread
+	 * checkers (the kernel's ordering is invisible to them; fs.c). */
+	pthread_mutex_lock(&fs->lock);
+	h->last_ns = now;
+	pthread_mutex_unlock(&fs->lock);
 }
 
 bool fs_open_refused(struct fs *fs, fuse_req_t req)
@@ -272,9 +278,7 @@ static void wait_slot_locked(struct fs *fs, struct drain_clock *c)
 
 static bool file_idle_locked(const struct drain_clock *c, struct fs_handle *h)
 {
-	return drain_watch_idle(c, &h->drain,
-				atomic_load_explicit(&h->last_ns,
-						     memory_order_relaxed));
+	return drain_watch_idle(c, &h->drain, h->last_ns);
 }
 
 /* The mount's watch: the last request of any kind (closes too). Kept up
