@@ -5,7 +5,7 @@
  *
  * Each open file has its own watch: a file is idle once it has had no
  * request for FS_DRAIN_IDLE_MS, counted from the stop at the earliest (a
- * reader that read just before the signal gets the whole bound to come
+ * reader that read just before the signal is given the whole bound to come
  * back for its end of file). The drain ends when every file still open
  * is idle, or FS_DRAIN_MAX_MS after the stop whatever they do. A shared
  * clock would restart at every other reader's last read and close, and
